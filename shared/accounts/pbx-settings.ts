@@ -1,0 +1,207 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { AppError } from '../errors.js';
+
+/** The three kinds of PBX connection an account can have (SPEC §4). */
+export const PBX_KINDS = ['asterisk', 'switchvox', 'other'] as const;
+export type PbxKind = (typeof PBX_KINDS)[number];
+
+export function isPbxKind(value: unknown): value is PbxKind {
+  return typeof value === 'string' && (PBX_KINDS as readonly string[]).includes(value);
+}
+
+export interface AsteriskSettings {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  tls: boolean;
+  ca_pem?: string;
+  dial_as_lookup: 'auto' | 'freepbx' | 'pjsip' | 'none';
+  context: string;
+  channel: string;
+  caller_id_name?: string;
+}
+
+export interface SwitchvoxSettings {
+  url: string;
+  username: string;
+  password: string;
+  tls_verify: boolean;
+  ca_pem?: string;
+  auth: 'auto' | 'basic' | 'digest';
+}
+
+export interface OtherAuth {
+  type: 'basic' | 'digest' | 'bearer';
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+export interface OtherSettings {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  body_type: 'json' | 'form' | 'text';
+  auth?: OtherAuth;
+  success_status: [number, number];
+  success_match?: string;
+  timeout_ms: number;
+}
+
+export interface PbxSettingsByKind {
+  asterisk: AsteriskSettings;
+  switchvox: SwitchvoxSettings;
+  other: OtherSettings;
+}
+
+/** A connection together with its kind: the one discriminated union drivers are built from. */
+export type PbxConnection =
+  | { kind: 'asterisk'; settings: AsteriskSettings }
+  | { kind: 'switchvox'; settings: SwitchvoxSettings }
+  | { kind: 'other'; settings: OtherSettings };
+
+// Values that end up inside protocol messages must never carry control characters.
+const safeText = { type: 'string', pattern: '^[^\\x00-\\x1f\\x7f]*$' } as const;
+const pem = { type: 'string', pattern: '-----BEGIN CERTIFICATE-----', maxLength: 65536 } as const;
+
+const schemas = {
+  asterisk: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['host', 'username', 'secret'],
+    properties: {
+      host: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:\\[\\]_-]+$' },
+      port: { type: 'integer', minimum: 1, maximum: 65535, default: 5038 },
+      username: { ...safeText, minLength: 1, maxLength: 80 },
+      secret: { ...safeText, minLength: 1, maxLength: 256 },
+      tls: { type: 'boolean', default: false },
+      ca_pem: pem,
+      dial_as_lookup: { enum: ['auto', 'freepbx', 'pjsip', 'none'], default: 'auto' },
+      context: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,79}$', default: 'from-internal' },
+      channel: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_./@{}-]{1,200}$',
+        default: 'Local/{dial_first}@originate-skipvm',
+      },
+      caller_id_name: { type: 'string', pattern: '^[A-Za-z0-9 ._,:+-]{0,40}$' },
+    },
+  },
+  switchvox: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['url', 'username', 'password'],
+    properties: {
+      url: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 2048 },
+      username: { ...safeText, minLength: 1, maxLength: 128 },
+      password: { ...safeText, minLength: 1, maxLength: 256 },
+      tls_verify: { type: 'boolean', default: true },
+      ca_pem: pem,
+      auth: { enum: ['auto', 'basic', 'digest'], default: 'auto' },
+    },
+  },
+  other: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['url'],
+    properties: {
+      method: { enum: ['GET', 'POST'], default: 'GET' },
+      url: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 4096 },
+      headers: {
+        type: 'object',
+        maxProperties: 50,
+        propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" },
+        additionalProperties: { ...safeText, maxLength: 4096 },
+      },
+      body: { type: 'string', maxLength: 65536 },
+      body_type: { enum: ['json', 'form', 'text'], default: 'json' },
+      auth: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: {
+          type: { enum: ['basic', 'digest', 'bearer'] },
+          username: { ...safeText, maxLength: 256 },
+          password: { ...safeText, maxLength: 256 },
+          token: { ...safeText, maxLength: 4096 },
+        },
+      },
+      success_status: {
+        type: 'array',
+        items: { type: 'integer', minimum: 100, maximum: 599 },
+        minItems: 2,
+        maxItems: 2,
+        default: [200, 299],
+      },
+      success_match: { type: 'string', maxLength: 1024 },
+      timeout_ms: { type: 'integer', minimum: 100, maximum: 130000, default: 15000 },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true });
+const validators = {
+  asterisk: ajv.compile(schemas.asterisk),
+  switchvox: ajv.compile(schemas.switchvox),
+  other: ajv.compile(schemas.other),
+};
+
+function describe(errors: ErrorObject[] | null | undefined): string {
+  return (errors ?? [])
+    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
+    .join('; ');
+}
+
+/** Validates (and fills defaults into) connection settings; throws `invalid_request` naming every problem. */
+export function parsePbxSettings<K extends PbxKind>(kind: K, input: unknown): PbxSettingsByKind[K] {
+  const copy: unknown = structuredClone(input);
+  const validate = validators[kind];
+  if (!validate(copy)) {
+    throw new AppError('invalid_request', `Invalid ${kind} settings: ${describe(validate.errors)}`);
+  }
+  if (kind === 'other') {
+    const other = copy as OtherSettings;
+    const [low, high] = other.success_status;
+    if (low > high) throw new AppError('invalid_request', 'Invalid other settings: success_status must be [low, high]');
+    if (other.success_match !== undefined) {
+      try {
+        new RegExp(other.success_match);
+      } catch {
+        throw new AppError('invalid_request', 'Invalid other settings: success_match is not a valid regular expression');
+      }
+    }
+  }
+  return copy as PbxSettingsByKind[K];
+}
+
+const MASK = '********';
+const SECRET_HEADER = /auth|key|token|secret|pass|cookie/i;
+
+/** A copy of the settings that is safe to show, log or store in plain text: every secret masked. */
+export function maskPbxSettings(connection: PbxConnection): Record<string, unknown> {
+  switch (connection.kind) {
+    case 'asterisk':
+      return { ...connection.settings, secret: MASK };
+    case 'switchvox':
+      return { ...connection.settings, password: MASK };
+    case 'other': {
+      const { auth, headers, ...rest } = connection.settings;
+      const masked: Record<string, unknown> = { ...rest };
+      if (headers) {
+        masked.headers = Object.fromEntries(
+          Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? MASK : value]),
+        );
+      }
+      if (auth) {
+        masked.auth = {
+          type: auth.type,
+          ...(auth.username === undefined ? {} : { username: auth.username }),
+          ...(auth.password === undefined ? {} : { password: MASK }),
+          ...(auth.token === undefined ? {} : { token: MASK }),
+        };
+      }
+      return masked;
+    }
+  }
+}

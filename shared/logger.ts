@@ -1,0 +1,40 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+/** Paths pino replaces with REDACTED wherever they appear in a log line. */
+export const REDACT_PATHS = [
+  'api_key',
+  '*.api_key',
+  '*.*.api_key',
+  'secret',
+  '*.secret',
+  '*.*.secret',
+  'password',
+  '*.password',
+  '*.*.password',
+  'token',
+  '*.token',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.headers.authorization',
+  'headers["x-api-key"]',
+];
+
+export interface LoggerOptions {
+  level: string;
+  name: string;
+}
+
+/** The one root logger of a process (created only by a composition root). */
+export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level,
+      redact: { paths: REDACT_PATHS, censor: 'REDACTED' },
+      base: { pid: process.pid },
+    },
+    destination,
+  );
+}

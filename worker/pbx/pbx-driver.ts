@@ -1,0 +1,62 @@
+import type { Logger } from 'pino';
+
+/** One click-to-call, as the driver receives it: values already validated and normalised by the API. */
+export interface PlaceCall {
+  /** UUID v4; also the job id, status key and log key. Safe for protocol headers ([0-9a-f-]). */
+  requestId: string;
+  /** Digits, optionally a leading `+`, `*` and `#` (`^\+?[0-9*#]{1,32}$`). */
+  dialFirst: string;
+  dialSecond: string;
+  /** The extension the call is placed as; defaults to dialFirst. Same character set. */
+  dialAs: string;
+  /** Seconds to ring each leg, 1–120. */
+  timeoutSeconds: number;
+}
+
+/** Call progress after the PBX accepted the call request (SPEC §3 states). */
+export type CallEventName = 'first_answered' | 'connected' | 'completed' | 'no_answer' | 'busy' | 'failed';
+
+export interface CallEvent {
+  event: CallEventName;
+  /** Which leg it happened on, where it matters (1 = dial_first, 2 = dial_second). */
+  leg?: 1 | 2;
+  /** The PBX's own words, e.g. a hangup cause "17 User busy". */
+  cause?: string;
+}
+
+/**
+ * What the worker lends the driver for one call. The driver MUST await `dispatching()` right before
+ * the call request leaves for the PBX (after any harmless lookups): it records what is about to be
+ * sent and claims the request; if it throws (the API gave up, or the job expired) nothing may be sent.
+ */
+export interface CallObserver {
+  dispatching(pbxData: Record<string, unknown>): Promise<void>;
+  /** Call progress reported by the PBX after acceptance; may be called long after placeCall resolved. */
+  progress(event: CallEvent): void;
+}
+
+export interface CallAccepted {
+  /** What the PBX answered, as parsed from the wire (never containing secrets). */
+  responseData: unknown;
+}
+
+export interface PbxTestResult {
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * The one seam between the worker and a PBX. Drivers throw `AppError`s with a stable code
+ * (`dial_as_not_found`, `pbx_unreachable`, `pbx_auth_failed`, `pbx_error` with the PBX's own message
+ * verbatim, `pbx_timeout`), never raw socket or HTTP client errors.
+ */
+export interface PbxDriver {
+  placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted>;
+  /** Connects and authenticates without placing a call. */
+  test(): Promise<PbxTestResult>;
+  close(): Promise<void>;
+}
+
+export interface DriverDeps {
+  logger: Logger;
+}
