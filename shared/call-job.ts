@@ -1,0 +1,55 @@
+import { Ajv } from 'ajv';
+import { PBX_KINDS, type PbxKind } from './accounts/pbx-settings.js';
+
+/** The BullMQ queue every call job goes through. */
+export const CALL_QUEUE = 'click2call';
+
+/** The queue's Redis prefix; with a `{hash tag}` prefix every queue key lands in one Cluster slot. */
+export function queuePrefix(redisPrefix: string): string {
+  return `${redisPrefix}:q`;
+}
+
+/**
+ * The job contract between API and worker. Jobs carry references (account id, PBX kind) and the
+ * validated numbers, never credentials: the worker loads and decrypts the connection itself.
+ */
+export interface CallJob {
+  request_id: string;
+  account_id: string;
+  pbx: PbxKind;
+  dial_first: string;
+  dial_second: string;
+  dial_as: string;
+  timeout: number;
+  /** Unix ms after which the job must not be dialed any more (it is `expired` instead). */
+  deadline_ms: number;
+}
+
+const number = { type: 'string', pattern: '^\\+?[0-9*#]{1,32}$' } as const;
+
+const callJobSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['request_id', 'account_id', 'pbx', 'dial_first', 'dial_second', 'dial_as', 'timeout', 'deadline_ms'],
+  properties: {
+    request_id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' },
+    account_id: { type: 'string', pattern: '^[A-Za-z0-9_]{1,64}$' },
+    pbx: { enum: PBX_KINDS },
+    dial_first: number,
+    dial_second: number,
+    dial_as: number,
+    timeout: { type: 'integer', minimum: 1, maximum: 120 },
+    deadline_ms: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+const validate = new Ajv({ allErrors: true }).compile(callJobSchema);
+
+/** Checks a job on either side of the queue; throws naming what is wrong. */
+export function parseCallJob(data: unknown): CallJob {
+  if (!validate(data)) {
+    const detail = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
+    throw new Error(`invalid call job: ${detail}`);
+  }
+  return data as CallJob;
+}

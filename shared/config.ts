@@ -1,0 +1,131 @@
+import { Ajv } from 'ajv';
+import { hostname } from 'node:os';
+
+/** Configuration of both processes, read once from the environment by each composition root. */
+export interface Config {
+  redisUrl: string;
+  redisPrefix: string;
+  port: number;
+  httpsPort: number | undefined;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  publicBaseUrl: string;
+  serverId: string;
+  adminToken: string | undefined;
+  adminPort: number | undefined;
+  masterKey: Buffer;
+  statusTtlSeconds: number;
+  logLevel: string;
+  workerConcurrency: number;
+  defaultWaitSeconds: number;
+  queueMaxAgeSeconds: number;
+  reloadWindowSeconds: number;
+  unauthenticatedPerMinute: number;
+  allowPrivatePbxAddresses: boolean;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+}
+
+const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
+const bool = { type: 'boolean' };
+
+// Every variable arrives as a string; ajv coerces numbers and booleans in place.
+const envSchema = {
+  type: 'object',
+  properties: {
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    REDIS_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:{}_-]{1,64}$' },
+    PORT: int(0, 65535),
+    HTTPS_PORT: int(0, 65535),
+    TLS_CERT_FILE: { type: 'string', minLength: 1 },
+    TLS_KEY_FILE: { type: 'string', minLength: 1 },
+    PUBLIC_BASE_URL: { type: 'string', pattern: '^https?://[^\\s?#]+$' },
+    SERVER_ID: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
+    ADMIN_TOKEN: { type: 'string', minLength: 16 },
+    ADMIN_PORT: int(0, 65535),
+    C2C_MASTER_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/=_-]{43,44}$' },
+    STATUS_TTL_SECONDS: int(60, 31536000),
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    WORKER_CONCURRENCY: int(1, 10000),
+    DEFAULT_WAIT_SECONDS: int(0, 130),
+    QUEUE_MAX_AGE_SECONDS: int(1, 3600),
+    RELOAD_WINDOW_SECONDS: int(0, 3600),
+    UNAUTHENTICATED_PER_MINUTE: int(1, 1000000),
+    ALLOW_PRIVATE_PBX_ADDRESSES: bool,
+    TRUST_PROXY: bool,
+    SHUTDOWN_TIMEOUT_MS: int(100, 600000),
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true });
+const validateEnv = ajv.compile(envSchema);
+
+/** Thrown when the environment is wrong; its message names every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+type Coerced = Record<string, string | number | boolean | undefined>;
+
+function decodeMasterKey(text: string | undefined, problems: string[]): Buffer {
+  if (text === undefined) {
+    problems.push('C2C_MASTER_KEY is required: 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
+    return Buffer.alloc(32);
+  }
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) problems.push(`C2C_MASTER_KEY must decode to 32 bytes, got ${key.length}`);
+  return key;
+}
+
+/** Pure: turns the environment into a typed configuration, or throws one ConfigError naming every problem. */
+export function parseConfig(rawEnv: Env): Config {
+  // Empty variables count as unset, the way a `.env` line `NAME=` is meant.
+  const env: Env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
+  const problems: string[] = [];
+  const v: Coerced = Object.fromEntries(
+    Object.keys(envSchema.properties).flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
+  );
+  if (!validateEnv(v)) {
+    for (const error of validateEnv.errors ?? []) {
+      const name = error.instancePath.replace(/^\//, '');
+      problems.push(`${name} ${error.message ?? 'is invalid'} (got ${JSON.stringify(name === 'ADMIN_TOKEN' || name === 'C2C_MASTER_KEY' ? 'REDACTED' : env[name])})`);
+    }
+  }
+  const httpsParts = [env.HTTPS_PORT, env.TLS_CERT_FILE, env.TLS_KEY_FILE].filter((v) => v !== undefined).length;
+  if (httpsParts !== 0 && httpsParts !== 3) {
+    problems.push('HTTPS_PORT, TLS_CERT_FILE and TLS_KEY_FILE go together: HTTPS needs a port, a certificate and its key');
+  }
+  const masterKey = decodeMasterKey(env.C2C_MASTER_KEY, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const num = (name: string, fallback: number): number => (v[name] as number | undefined) ?? fallback;
+  const optionalNum = (name: string): number | undefined => v[name] as number | undefined;
+  const port = num('PORT', 8080);
+  return {
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: env.REDIS_PREFIX ?? 'c2c',
+    port,
+    httpsPort: optionalNum('HTTPS_PORT'),
+    tlsCertFile: env.TLS_CERT_FILE,
+    tlsKeyFile: env.TLS_KEY_FILE,
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    serverId: env.SERVER_ID ?? `${hostname()}-${process.pid}`,
+    adminToken: env.ADMIN_TOKEN,
+    adminPort: optionalNum('ADMIN_PORT'),
+    masterKey,
+    statusTtlSeconds: num('STATUS_TTL_SECONDS', 30 * 24 * 3600),
+    logLevel: (v.LOG_LEVEL as string | undefined) ?? 'info',
+    workerConcurrency: num('WORKER_CONCURRENCY', 200),
+    defaultWaitSeconds: num('DEFAULT_WAIT_SECONDS', 10),
+    queueMaxAgeSeconds: num('QUEUE_MAX_AGE_SECONDS', 60),
+    reloadWindowSeconds: num('RELOAD_WINDOW_SECONDS', 10),
+    unauthenticatedPerMinute: num('UNAUTHENTICATED_PER_MINUTE', 60),
+    allowPrivatePbxAddresses: v.ALLOW_PRIVATE_PBX_ADDRESSES === true,
+    trustProxy: v.TRUST_PROXY === true,
+    shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_MS', 10000),
+  };
+}

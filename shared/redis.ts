@@ -1,0 +1,52 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+
+/**
+ * Redis connections by role (CONVENTIONS §8):
+ * - `api`: fails fast while Redis is down so the API can answer `service_unavailable` instead of hanging;
+ * - `worker`: waits out restarts (BullMQ workers require `maxRetriesPerRequest: null`);
+ * - `subscriber`: a dedicated connection for pub/sub, resubscribing after reconnects.
+ */
+export type RedisRole = 'api' | 'worker' | 'subscriber';
+
+const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
+  api: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 },
+  worker: { maxRetriesPerRequest: null, enableOfflineQueue: true },
+  subscriber: { maxRetriesPerRequest: null, enableOfflineQueue: true },
+};
+
+export function createRedis(url: string, role: RedisRole, logger: Logger): Redis {
+  const client = new Redis(url, {
+    ...ROLE_OPTIONS[role],
+    connectionName: `c2c-${role}`,
+    // Back off up to 2 s between attempts; never give up: the service recovers by itself.
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+    lazyConnect: false,
+  });
+  let lastLogged = 0;
+  client.on('error', (err: Error) => {
+    // A down Redis produces an error per attempt; one line a few seconds is enough.
+    const now = Date.now();
+    if (now - lastLogged > 5000) {
+      lastLogged = now;
+      logger.error({ role, err: { message: err.message } }, 'redis connection error');
+    }
+  });
+  return client;
+}
+
+/** Resolves once the client is ready, or rejects after `timeoutMs`. */
+export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    function onReady() {
+      clearTimeout(timer);
+      resolve();
+    }
+    client.once('ready', onReady);
+  });
+}

@@ -1,0 +1,142 @@
+import type { ErrorCode } from '../errors.js';
+
+/** SPEC §3 states. `queued` → `dispatching` → `accepted` | `failed` | `expired`, then call progress. */
+export type CallState =
+  | 'queued'
+  | 'dispatching'
+  | 'accepted'
+  | 'failed'
+  | 'expired'
+  | 'first_answered'
+  | 'connected'
+  | 'completed'
+  | 'no_answer'
+  | 'busy';
+
+/** Where each state may move next; anything else is refused, so states only move forward. */
+const NEXT: Record<CallState, readonly CallState[]> = {
+  queued: ['dispatching', 'failed', 'expired'],
+  dispatching: ['accepted', 'failed'],
+  accepted: ['first_answered', 'connected', 'completed', 'no_answer', 'busy', 'failed'],
+  first_answered: ['connected', 'completed', 'no_answer', 'busy', 'failed'],
+  connected: ['completed', 'failed'],
+  failed: [],
+  expired: [],
+  completed: [],
+  no_answer: [],
+  busy: [],
+};
+
+/** States in which the PBX has given its verdict on the call request. */
+export const VERDICT_STATES: readonly CallState[] = ['accepted', 'failed', 'expired', 'first_answered', 'connected', 'completed', 'no_answer', 'busy'];
+
+export function isTerminal(state: CallState): boolean {
+  return NEXT[state].length === 0;
+}
+
+export interface StatusError {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface StatusEvent {
+  'utc.time': string;
+  event: CallState;
+  leg?: 1 | 2;
+  cause?: string;
+}
+
+export interface StatusDocument {
+  request_id: string;
+  server_id: string;
+  state: CallState;
+  request: {
+    'utc.time': string;
+    request_url: string;
+    http_method: string;
+    request_data: Record<string, unknown>;
+  };
+  pbx_request?: { 'utc.time': string; pbx: string; pbx_data: Record<string, unknown> };
+  response?: { 'utc.time': string; response_data?: unknown; error?: StatusError };
+  events: StatusEvent[];
+}
+
+/** Thrown by a transition that would move a document backwards or sideways. */
+export class TransitionError extends Error {
+  constructor(from: CallState, to: CallState) {
+    super(`status cannot move from ${from} to ${to}`);
+    this.name = 'TransitionError';
+  }
+}
+
+/** Unix seconds as a string, the SPEC's `utc.time` format. */
+export function utcTime(atMs: number): string {
+  return String(Math.floor(atMs / 1000));
+}
+
+export function canMove(from: CallState, to: CallState): boolean {
+  return NEXT[from].includes(to);
+}
+
+function moved(doc: StatusDocument, to: CallState, atMs: number, extra: Partial<StatusEvent> = {}): StatusDocument {
+  if (!canMove(doc.state, to)) throw new TransitionError(doc.state, to);
+  return { ...doc, state: to, events: [...doc.events, { 'utc.time': utcTime(atMs), event: to, ...extra }] };
+}
+
+export interface NewRequest {
+  requestId: string;
+  serverId: string;
+  requestUrl: string;
+  httpMethod: string;
+  requestData: Record<string, unknown>;
+}
+
+export function createQueued(request: NewRequest, atMs: number): StatusDocument {
+  const time = utcTime(atMs);
+  return {
+    request_id: request.requestId,
+    server_id: request.serverId,
+    state: 'queued',
+    request: {
+      'utc.time': time,
+      request_url: request.requestUrl,
+      http_method: request.httpMethod,
+      request_data: request.requestData,
+    },
+    events: [{ 'utc.time': time, event: 'queued' }],
+  };
+}
+
+/** A request refused before it was queued (validation, policy): stored so its status URL explains why. */
+export function createRefused(request: NewRequest, error: StatusError, atMs: number): StatusDocument {
+  return markFailed(createQueued(request, atMs), error, atMs);
+}
+
+export function markDispatching(doc: StatusDocument, pbx: string, pbxData: Record<string, unknown>, atMs: number): StatusDocument {
+  return { ...moved(doc, 'dispatching', atMs), pbx_request: { 'utc.time': utcTime(atMs), pbx, pbx_data: pbxData } };
+}
+
+export function markAccepted(doc: StatusDocument, responseData: unknown, atMs: number): StatusDocument {
+  return { ...moved(doc, 'accepted', atMs), response: { 'utc.time': utcTime(atMs), response_data: responseData } };
+}
+
+export function markFailed(doc: StatusDocument, error: StatusError, atMs: number, responseData?: unknown): StatusDocument {
+  const response = { 'utc.time': utcTime(atMs), ...(responseData === undefined ? {} : { response_data: responseData }), error };
+  return { ...moved(doc, 'failed', atMs, { cause: error.message }), response };
+}
+
+export function markExpired(doc: StatusDocument, error: StatusError, atMs: number): StatusDocument {
+  return { ...moved(doc, 'expired', atMs), response: { 'utc.time': utcTime(atMs), error } };
+}
+
+/** A call-progress step reported by the PBX after it accepted the call. */
+export function markProgress(
+  doc: StatusDocument,
+  progress: { event: 'first_answered' | 'connected' | 'completed' | 'no_answer' | 'busy' | 'failed'; leg?: 1 | 2; cause?: string },
+  atMs: number,
+): StatusDocument {
+  const extra: Partial<StatusEvent> = {};
+  if (progress.leg !== undefined) extra.leg = progress.leg;
+  if (progress.cause !== undefined) extra.cause = progress.cause;
+  return moved(doc, progress.event, atMs, extra);
+}
