@@ -53,3 +53,11 @@ export function parseCallJob(data: unknown): CallJob {
   }
   return data as CallJob;
 }
+
+/** Admin connection tests run in a worker, the only process that opens PBX connections. */
+export const PBX_TEST_QUEUE = 'pbx-test';
+
+export interface PbxTestJob {
+  account_id: string;
+  pbx: PbxKind;
+}

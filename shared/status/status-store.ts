@@ -109,12 +109,13 @@ export class StatusStore {
 
   /**
    * Atomically decides who owns a queued request. Exactly one of the worker (about to dial) and a
-   * canceller (the API's wait bound, the queue deadline) wins; returns the owner that holds the claim.
+   * canceller (the API's wait bound, the queue deadline) wins, once: a second dispatch attempt of
+   * the same request (a re-run job) loses too, so a call is never dialed twice.
    */
-  async claim(id: string, owner: ClaimOwner): Promise<ClaimOwner> {
+  async claim(id: string, owner: ClaimOwner): Promise<{ won: boolean; holder: ClaimOwner }> {
     const won = await this.redis.set(this.claimKey(id), owner, 'EX', this.ttlSeconds, 'NX');
-    if (won === 'OK') return owner;
-    return ((await this.redis.get(this.claimKey(id))) ?? owner) as ClaimOwner;
+    if (won === 'OK') return { won: true, holder: owner };
+    return { won: false, holder: ((await this.redis.get(this.claimKey(id))) ?? owner) as ClaimOwner };
   }
 
   /** Request ids of an account, newest first; `beforeMs` pages back in time. */

@@ -1,0 +1,72 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Logger } from 'pino';
+import { Histogram, type Registry } from 'prom-client';
+import { AppError, toAppError } from '../shared/errors.js';
+import { publicCors, securityHeaders } from './middleware/security-headers.js';
+import { redactUrl } from './middleware/request-context.js';
+import type { Router } from 'express';
+
+export interface AppDeps {
+  logger: Logger;
+  registry: Registry;
+  /** Route groups in the order they are mounted (public API, status, admin, health). */
+  routers: Router[];
+  trustProxy: boolean;
+}
+
+const BODY_LIMIT = '16kb';
+
+/** Builds the Express app; never listens (the composition root and tests do that). */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.set('etag', false);
+
+  const duration = new Histogram({
+    name: 'c2c_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 15],
+    registers: [deps.registry],
+  });
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.path.startsWith('/v1/status/') ? '/v1/status' : req.path.startsWith('/admin/') ? '/admin' : req.path;
+      duration.observe({ route: route.length > 40 ? 'other' : route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  });
+
+  app.use(securityHeaders);
+  app.use('/v1', publicCors);
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }));
+  for (const router of deps.routers) app.use(router);
+
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `No route for ${req.method} ${req.path}` } });
+  });
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined;
+    // Body parser errors (bad JSON, too large) are the client's fault, not ours.
+    const error =
+      err instanceof AppError
+        ? err
+        : status !== undefined && status >= 400 && status < 500
+          ? new AppError('invalid_request', status === 413 ? 'The request body is too large.' : 'The request body could not be parsed.')
+          : toAppError(err);
+    if (error.code === 'internal_error') deps.logger.error({ err, url: redactUrl(req.originalUrl) }, 'unhandled error');
+    if (req.path === '/v1/click2call') {
+      // The public API answers 200 with its documented JSON, whatever went wrong.
+      res.status(200).json({ response: { request_id: '', status: 'fail', errors: [{ error: { code: error.code, message: error.message, url: '' } }], server_id: '', state: '', status_url: '' } });
+      return;
+    }
+    if (error.details?.retry_after !== undefined) res.setHeader('Retry-After', String(error.details.retry_after));
+    res.status(error.httpStatus).json({ error: { code: error.code, message: error.message } });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { refusedNumber } from '../../shared/accounts/policy.js';
+import type { PbxKind } from '../../shared/accounts/pbx-settings.js';
+import type { CallJob } from '../../shared/call-job.js';
+import { AppError, toAppError } from '../../shared/errors.js';
+import { createQueued, createRefused, markExpired, VERDICT_STATES, type CallState, type StatusError } from '../../shared/status/status-document.js';
+import type { StatusChange, StatusStore } from '../../shared/status/status-store.js';
+import type { ApiKeyAuth, Caller } from '../auth/api-key-auth.js';
+import type { ChangeFeed } from '../change-feed.js';
+import { parseClick2Call, type Click2CallRequest } from './parse-request.js';
+
+export interface Click2CallInput {
+  fields: Record<string, unknown>;
+  apiKey: string | undefined;
+  /** The request URL with `api_key` already replaced by REDACTED. */
+  requestUrl: string;
+  httpMethod: string;
+}
+
+/** The `response` object of SPEC §2. */
+export interface Click2CallAnswer {
+  request_id: string;
+  status: 'success' | 'fail';
+  errors: { error: { code: string; message: string; url: string } }[];
+  server_id: string;
+  state: CallState | '';
+  status_url: string;
+}
+
+export interface Click2CallDeps {
+  auth: ApiKeyAuth;
+  statusStore: StatusStore;
+  feed: ChangeFeed;
+  queue: Queue;
+  statusUrl: (requestId: string) => string;
+  serverId: string;
+  defaultWaitSeconds: number;
+  queueMaxAgeSeconds: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+const MAX_WAIT_SECONDS = 130;
+
+/** The Click-2-Call use case: authenticate, validate, store, enqueue, and wait for the PBX verdict. */
+export class Click2CallService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: Click2CallDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async handle(input: Click2CallInput): Promise<Click2CallAnswer> {
+    const requestId = randomUUID();
+    const log = this.deps.logger.child({ request_id: requestId });
+    try {
+      const caller = await this.deps.auth.authenticate(input.apiKey);
+      if (!caller) {
+        log.info('click2call refused: invalid api key');
+        return this.fail(requestId, '', 'queued', new AppError('invalid_api_key'), false);
+      }
+      return await this.forCaller(requestId, caller, input, log);
+    } catch (err) {
+      const error = isRedisDown(err) ? new AppError('service_unavailable', undefined, { cause: err }) : toAppError(err);
+      log.error({ err }, 'click2call failed');
+      return this.fail(requestId, '', 'queued', error, false);
+    }
+  }
+
+  private async forCaller(requestId: string, caller: Caller, input: Click2CallInput, log: Logger): Promise<Click2CallAnswer> {
+    const statusUrl = this.deps.statusUrl(requestId);
+    const base = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod };
+    const at = this.now();
+    let request: Click2CallRequest;
+    let pbx: PbxKind;
+    try {
+      request = parseClick2Call(input.fields, MAX_WAIT_SECONDS);
+      pbx = request.pbx ?? caller.account.policy.default_pbx ?? 'asterisk';
+      if (!caller.account.pbx_kinds.includes(pbx)) {
+        throw new AppError('pbx_not_configured', `The account has no ${pbx} PBX connection; configure one with PUT /admin/v1/accounts/{id}/pbx/${pbx}.`);
+      }
+      const refused = refusedNumber(caller.policy, request.dialFirst, request.dialSecond);
+      if (refused !== undefined) throw new AppError('number_not_allowed', `The number ${refused} is not allowed by the account's policy.`);
+    } catch (err) {
+      const error = toAppError(err);
+      if (error.code === 'internal_error') throw err;
+      const refusedDoc = createRefused({ ...base, requestData: safeRequestData(input.fields) }, statusError(error), at);
+      await this.deps.statusStore.create(caller.account.id, refusedDoc, at);
+      log.info({ code: error.code }, 'click2call refused');
+      return this.fail(requestId, statusUrl, 'failed', error, true);
+    }
+
+    const wait = Math.min(request.wait ?? (pbx === 'switchvox' ? request.timeout + 10 : this.deps.defaultWaitSeconds), MAX_WAIT_SECONDS);
+    const requestData = { dial_first: request.dialFirst, dial_second: request.dialSecond, dial_as: request.dialAs, pbx, timeout: request.timeout, wait };
+    const job: CallJob = {
+      request_id: requestId,
+      account_id: caller.account.id,
+      pbx,
+      dial_first: request.dialFirst,
+      dial_second: request.dialSecond,
+      dial_as: request.dialAs,
+      timeout: request.timeout,
+      deadline_ms: at + (wait > 0 ? wait : this.deps.queueMaxAgeSeconds) * 1000,
+    };
+    // Write the status document before enqueueing, so the worker always finds it.
+    await this.deps.statusStore.create(caller.account.id, createQueued({ ...base, requestData }, at), at);
+    const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, (c) => VERDICT_STATES.includes(c.state), wait * 1000) : undefined;
+    try {
+      await this.deps.queue.add('call', job, { jobId: requestId });
+    } catch (err) {
+      verdict?.cancel();
+      throw err;
+    }
+    log.info({ pbx, wait }, 'click2call queued');
+    if (!verdict) return this.success(requestId, statusUrl, 'queued');
+    const change = await verdict.promise;
+    return change ? this.answerFor(requestId, statusUrl, change) : this.onWaitExpired(requestId, statusUrl, wait, log);
+  }
+
+  /** Past the wait bound: cancel if the call has not reached the PBX, else report it as dispatching. */
+  private async onWaitExpired(requestId: string, statusUrl: string, wait: number, log: Logger): Promise<Click2CallAnswer> {
+    const claim = await this.deps.statusStore.claim(requestId, 'cancel');
+    if (claim.won || claim.holder !== 'dispatch') {
+      const error: StatusError = { code: 'pbx_timeout', message: `No PBX verdict within ${wait} s; the request was cancelled and will not be dialed.` };
+      await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()));
+      log.warn({ wait }, 'click2call cancelled at the wait bound');
+      return this.fail(requestId, statusUrl, 'expired', new AppError(error.code, error.message), true);
+    }
+    const stored = await this.deps.statusStore.get(requestId);
+    const state = stored?.doc.state ?? 'dispatching';
+    if (stored && VERDICT_STATES.includes(state)) {
+      return this.answerFor(requestId, statusUrl, { id: requestId, v: stored.version, state, ...(stored.doc.response?.error ? { error: stored.doc.response.error } : {}) });
+    }
+    return this.success(requestId, statusUrl, state);
+  }
+
+  private answerFor(requestId: string, statusUrl: string, change: StatusChange): Click2CallAnswer {
+    if (change.state === 'failed' || change.state === 'expired') {
+      const error = change.error ?? { code: 'internal_error', message: 'The call request failed.' };
+      return this.fail(requestId, statusUrl, change.state, new AppError(error.code, error.message), true);
+    }
+    return this.success(requestId, statusUrl, change.state);
+  }
+
+  private success(requestId: string, statusUrl: string, state: CallState): Click2CallAnswer {
+    return { request_id: requestId, status: 'success', errors: [], server_id: this.deps.serverId, state, status_url: statusUrl };
+  }
+
+  private fail(requestId: string, statusUrl: string, state: CallState, error: AppError, stored: boolean): Click2CallAnswer {
+    const url = stored ? statusUrl : '';
+    return {
+      request_id: requestId,
+      status: 'fail',
+      errors: [{ error: { code: error.code, message: error.message, url } }],
+      server_id: this.deps.serverId,
+      state: stored ? state : '',
+      status_url: url,
+    };
+  }
+}
+
+function statusError(error: AppError): StatusError {
+  return { code: error.code, message: error.message };
+}
+
+/** What a refused request asked for, minus secrets and oversized junk. */
+function safeRequestData(fields: Record<string, unknown>): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const name of ['dial_first', 'dial_second', 'dial_as', 'dail_as', 'pbx', 'timeout', 'wait']) {
+    const value = fields[name];
+    if (typeof value === 'string' || typeof value === 'number') data[name] = String(value).slice(0, 64);
+  }
+  return data;
+}
+
+/** ioredis and BullMQ errors raised while Redis is unreachable. */
+export function isRedisDown(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /enableOfflineQueue|Stream isn't writeable|Connection is closed|ECONNREFUSED|max retries|MaxRetriesPerRequest|ETIMEDOUT|connect ECONN/i.test(message);
+}

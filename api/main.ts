@@ -1,0 +1,172 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Express } from 'express';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AccountStore } from '../shared/accounts/account-store.js';
+import type { PbxKind } from '../shared/accounts/pbx-settings.js';
+import { CALL_QUEUE, PBX_TEST_QUEUE, queuePrefix, type PbxTestJob } from '../shared/call-job.js';
+import { ConfigError, parseConfig, type Config } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { createRedis } from '../shared/redis.js';
+import { deriveKey, signStatusToken } from '../shared/security/tokens.js';
+import { exitOnSignals, Shutdown } from '../shared/shutdown.js';
+import { StatusStore } from '../shared/status/status-store.js';
+import { buildApp } from './app.js';
+import { ApiKeyAuth } from './auth/api-key-auth.js';
+import { ChangeFeed } from './change-feed.js';
+import { Click2CallService } from './click2call/click2call-service.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { click2callRoutes } from './routes/click2call-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { statusRoutes } from './routes/status-routes.js';
+
+export interface WebHandle {
+  httpPort: number;
+  httpsPort: number | undefined;
+  adminPort: number | undefined;
+  shutdown: Shutdown;
+}
+
+const PBX_TEST_TIMEOUT_MS = 20_000;
+
+function listen(server: http.Server | https.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function serve(app: Express): http.Server {
+  const server = http.createServer(app);
+  hardenServer(server);
+  return server;
+}
+
+/** Slow clients cannot hold connections forever. */
+function hardenServer(server: http.Server | https.Server): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 140_000; // above the longest `wait` (130 s)
+  server.keepAliveTimeout = 5_000;
+}
+
+/** Composition root of the web process. */
+export async function startWeb(config: Config, logger: Logger): Promise<WebHandle> {
+  const redis = createRedis(config.redisUrl, 'api', logger);
+  const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
+  const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
+  const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
+  const auth = new ApiKeyAuth(accounts);
+  const feed = new ChangeFeed(subscriber, statusStore.channel, accounts.channel, logger);
+  feed.onAuthChange((change) => auth.onChange(change));
+  await feed.start();
+  const prefix = queuePrefix(config.redisPrefix);
+  const queue = new Queue(CALL_QUEUE, {
+    connection: redis,
+    prefix,
+    defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { age: 24 * 3600 } },
+  });
+  queue.on('error', (err) => logger.error({ err }, 'queue error'));
+  const tokenKey = deriveKey(config.masterKey, 'status-token');
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const click2call = new Click2CallService({
+    auth,
+    statusStore,
+    feed,
+    queue,
+    statusUrl: (id) => `${config.publicBaseUrl}/v1/status/${id}?token=${signStatusToken(tokenKey, id)}`,
+    serverId: config.serverId,
+    defaultWaitSeconds: config.defaultWaitSeconds,
+    queueMaxAgeSeconds: config.queueMaxAgeSeconds,
+    logger,
+  });
+
+  let shuttingDown = false;
+  const routers = [click2callRoutes(click2call), statusRoutes({ statusStore, auth, feed, tokenKey }), healthRoutes({ redis, registry, isShuttingDown: () => shuttingDown })];
+
+  let testQueue: Queue | undefined;
+  let testEvents: QueueEvents | undefined;
+  let adminServer: http.Server | undefined;
+  if (config.adminToken) {
+    testQueue = new Queue(PBX_TEST_QUEUE, { connection: redis, prefix });
+    testQueue.on('error', (err) => logger.error({ err }, 'test queue error'));
+    testEvents = new QueueEvents(PBX_TEST_QUEUE, { connection: createRedis(config.redisUrl, 'subscriber', logger), prefix });
+    testEvents.on('error', (err) => logger.error({ err }, 'test queue events error'));
+    const events = testEvents;
+    const tests = testQueue;
+    const testPbx = async (accountId: string, kind: PbxKind) => {
+      const job = await tests.add('test', { account_id: accountId, pbx: kind } satisfies PbxTestJob, { removeOnComplete: true, removeOnFail: true });
+      try {
+        return (await job.waitUntilFinished(events, PBX_TEST_TIMEOUT_MS)) as { ok: boolean; detail: string };
+      } catch (err) {
+        return { ok: false, detail: `no worker answered the test in time (${(err as Error).message})` };
+      }
+    };
+    const admin = adminRoutes({ adminToken: config.adminToken, accounts, statusStore, testPbx, logger });
+    if (config.adminPort === undefined) routers.splice(2, 0, admin);
+    else adminServer = serve(buildApp({ logger, registry: new Registry(), routers: [admin], trustProxy: config.trustProxy }));
+  }
+
+  const app = buildApp({ logger, registry, routers, trustProxy: config.trustProxy });
+  const httpServer = serve(app);
+  const httpPort = await listen(httpServer, config.port);
+  let httpsServer: https.Server | undefined;
+  let httpsPort: number | undefined;
+  if (config.httpsPort !== undefined && config.tlsCertFile && config.tlsKeyFile) {
+    httpsServer = https.createServer({ cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }, app);
+    hardenServer(httpsServer);
+    httpsPort = await listen(httpsServer, config.httpsPort);
+  }
+  const adminPort = adminServer ? await listen(adminServer, config.adminPort ?? 0) : undefined;
+  logger.info({ httpPort, httpsPort, adminPort, admin: Boolean(config.adminToken) }, 'web ready');
+
+  const servers = [httpServer, httpsServer, adminServer].filter((s): s is http.Server => s !== undefined);
+  const shutdown = new Shutdown(logger, config.shutdownTimeoutMs)
+    .add('stop accepting (readiness 503)', () => {
+      shuttingDown = true;
+    })
+    .add('finish in-flight requests', () =>
+      Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeIdleConnections();
+            }),
+        ),
+      ),
+    )
+    .add('close queues', () => Promise.all([queue.close(), testQueue?.close(), testEvents?.close()]))
+    .add('stop change feed', () => feed.close())
+    .add('quit redis', () => Promise.all([redis.quit(), subscriber.quit()]));
+  return { httpPort, httpsPort, adminPort, shutdown };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'c2c-web' });
+  const { shutdown } = await startWeb(config, logger);
+  exitOnSignals(shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`web failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,72 @@
+import { Router, type Request } from 'express';
+import { verifyStatusToken } from '../../shared/security/tokens.js';
+import type { StatusStore, StoredStatus } from '../../shared/status/status-store.js';
+import type { ApiKeyAuth } from '../auth/api-key-auth.js';
+import type { ChangeFeed } from '../change-feed.js';
+import { presentedApiKey } from '../middleware/request-context.js';
+import { renderStatusPage } from '../status/render-status-page.js';
+
+export interface StatusRouteDeps {
+  statusStore: StatusStore;
+  auth: ApiKeyAuth;
+  feed: ChangeFeed;
+  tokenKey: Buffer;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_LONG_POLL_SECONDS = 30;
+const NOT_FOUND = { error: { code: 'not_found', message: 'No such request, or no access to it.' } };
+
+const etagOf = (stored: StoredStatus) => `"${stored.version}"`;
+
+/** `GET /v1/status/{id}`: token or owner's key; anything else is the same 404 (SPEC §3). */
+export function statusRoutes(deps: StatusRouteDeps): Router {
+  const router = Router();
+
+  async function readable(req: Request, id: string): Promise<StoredStatus | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    const tokenOk = token !== undefined && verifyStatusToken(deps.tokenKey, id, token);
+    const stored = await deps.statusStore.get(id);
+    if (!stored) return undefined;
+    if (tokenOk) return stored;
+    // Only a header key here: an api_key in the status URL would end up in browser histories.
+    const caller = await deps.auth.authenticate(presentedApiKey(req, {}));
+    return caller && caller.account.id === stored.accountId ? stored : undefined;
+  }
+
+  router.get('/v1/status/:id', async (req, res) => {
+    const id = req.params.id;
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Vary', 'Accept, Authorization, X-Api-Key');
+    let stored = await readable(req, id);
+    if (!stored) {
+      res.status(404).json(NOT_FOUND);
+      return;
+    }
+    const waitSeconds = Math.min(Number(req.query.wait) || 0, MAX_LONG_POLL_SECONDS);
+    if (waitSeconds > 0 && req.get('if-none-match') === etagOf(stored)) {
+      const version = stored.version;
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      const change = deps.feed.waitFor(id, (c) => c.v > version, waitSeconds * 1000, abort.signal);
+      // Re-read after subscribing, so a change that landed in between is not missed.
+      const latest = await deps.statusStore.get(id);
+      if (latest && latest.version > version) change.cancel();
+      else await change.promise;
+      stored = (await deps.statusStore.get(id)) ?? stored;
+    }
+    res.setHeader('ETag', etagOf(stored));
+    if (req.get('if-none-match') === etagOf(stored)) {
+      res.status(304).end();
+      return;
+    }
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.type('html').send(renderStatusPage(stored.doc));
+      return;
+    }
+    res.json({ c2c_status: stored.doc });
+  });
+
+  return router;
+}

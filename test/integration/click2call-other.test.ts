@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
+import { eventually } from '../support/eventually.js';
+import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
+
+describe('click2call end to end with the other (HTTP) driver', function () {
+  this.timeout(20000);
+  let relay: Relay;
+  let pbx: HttpPbxDouble;
+  let apiKey: string;
+
+  before(async () => {
+    relay = await startRelay();
+    pbx = await startHttpPbxDouble({ basic: { username: 'relay', password: 'pbx-pass-1' } });
+    ({ apiKey } = await provision(relay, 'other', {
+      method: 'GET',
+      url: `${pbx.url}/c2c?from={dial_first}&to={dial_second}&as={dial_as}&t={timeout}&id={request_id}`,
+      auth: { type: 'basic', username: 'relay', password: 'pbx-pass-1' },
+      timeout_ms: 1500,
+    }));
+  });
+  after(async () => {
+    await relay.stop();
+    await pbx.close();
+  });
+
+  it('when the PBX accepts, then the answer is success/accepted and the status document shows what was sent and answered', async () => {
+    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '555-0100', pbx: 'other', timeout: '25' });
+    expect(answer.status).to.equal('success');
+    expect(answer.state).to.equal('accepted');
+    expect(answer.errors).to.deep.equal([]);
+    expect(answer.server_id).to.equal('test-relay');
+    expect(answer.request_id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const sent = pbx.requests.find((r) => r.url.includes(answer.request_id));
+    expect(sent?.url).to.equal(`/c2c?from=1001&to=5550100&as=1001&t=25&id=${answer.request_id}`);
+
+    const status = await statusOf(answer.status_url);
+    expect(status.status).to.equal(200);
+    const doc = status.body.c2c_status;
+    expect(doc.state).to.equal('accepted');
+    expect(doc.request.request_url).to.contain('api_key=REDACTED').and.not.contain(apiKey);
+    expect(doc.request.http_method).to.equal('GET');
+    expect(doc.request.request_data).to.include({ dial_first: '1001', dial_second: '5550100', pbx: 'other', timeout: 25 });
+    expect(doc.request['utc.time']).to.match(/^[0-9]{10}$/);
+    expect(doc.pbx_request.pbx).to.equal('other');
+    expect(doc.pbx_request.pbx_data.url).to.contain('to=5550100');
+    expect(JSON.stringify(doc)).to.not.contain('pbx-pass-1');
+    expect(doc.response.response_data).to.deep.equal({ status: 200, body: { result: 'queued', to: '5550100' } });
+    expect(doc.events.map((e: { event: string }) => e.event)).to.deep.equal(['queued', 'dispatching', 'accepted']);
+  });
+
+  it('when the PBX refuses, then the answer is fail/pbx_error with the PBX body verbatim', async () => {
+    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550199', pbx: 'other' });
+    expect(answer.status).to.equal('fail');
+    expect(answer.state).to.equal('failed');
+    expect(answer.errors).to.have.length(1);
+    expect(answer.errors[0].error).to.deep.equal({ code: 'pbx_error', message: 'ERR 4711: destination barred by PBX', url: answer.status_url });
+    const doc = (await statusOf(answer.status_url)).body.c2c_status;
+    expect(doc.response.response_data).to.deep.equal({ status: 422, body: 'ERR 4711: destination barred by PBX' });
+  });
+
+  it('when the PBX is slower than its timeout, then the answer is fail/pbx_timeout', async () => {
+    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550198', pbx: 'other' });
+    expect(answer.status).to.equal('fail');
+    expect(answer.errors[0].error.code).to.equal('pbx_timeout');
+  });
+
+  it('when the request is sent as POST JSON with the key in a header, then it works the same', async () => {
+    const response = await fetch(`${relay.base}/v1/click2call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify({ dial_first: '1001', dial_second: '5550100', pbx: 'other' }),
+    });
+    const answer = ((await response.json()) as any).response;
+    expect(answer.status).to.equal('success');
+    const doc = (await statusOf(answer.status_url)).body.c2c_status;
+    expect(doc.request.http_method).to.equal('POST');
+  });
+
+  it('when wait=0, then the answer is queued at once and the call still happens', async () => {
+    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550100', pbx: 'other', wait: '0' });
+    expect(answer.status).to.equal('success');
+    expect(answer.state).to.equal('queued');
+    await eventually(async () => expect((await statusOf(answer.status_url)).body.c2c_status.state).to.equal('accepted'));
+  });
+
+  it('when the key is in a Bearer header, then the key never appears in logs', async () => {
+    const response = await fetch(`${relay.base}/v1/click2call?dial_first=1001&dial_second=5550100&pbx=other`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const answer = ((await response.json()) as any).response;
+    expect(answer.status).to.equal('success');
+    expect(relay.logs.text).to.not.contain(apiKey);
+    expect(relay.logs.text).to.not.contain('pbx-pass-1');
+    const lines = relay.logs.parsed().filter((line) => line.msg === 'click2call queued');
+    expect(lines.length).to.be.greaterThan(0);
+    expect(lines.every((line) => typeof line.request_id === 'string')).to.equal(true);
+  });
+});

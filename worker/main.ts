@@ -1,0 +1,95 @@
+import { QueueEvents, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { pathToFileURL } from 'node:url';
+import { AccountStore } from '../shared/accounts/account-store.js';
+import { CALL_QUEUE, parseCallJob, PBX_TEST_QUEUE, queuePrefix, type PbxTestJob } from '../shared/call-job.js';
+import { ConfigError, parseConfig, type Config } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { createRedis } from '../shared/redis.js';
+import { exitOnSignals, Shutdown } from '../shared/shutdown.js';
+import { isTerminal, markFailed } from '../shared/status/status-document.js';
+import { StatusStore } from '../shared/status/status-store.js';
+import { DriverCache } from './pbx/driver-cache.js';
+import { INTERRUPTED, processCallJob } from './process-call-job.js';
+
+export interface WorkerHandle {
+  shutdown: Shutdown;
+}
+
+/** Composition root of the worker process: connections, BullMQ workers, PBX drivers. */
+export async function startWorker(config: Config, logger: Logger): Promise<WorkerHandle> {
+  const redis = createRedis(config.redisUrl, 'worker', logger);
+  const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
+  const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
+  const drivers = new DriverCache({ allowPrivateAddresses: config.allowPrivatePbxAddresses }, logger);
+  const prefix = queuePrefix(config.redisPrefix);
+
+  const calls = new Worker(
+    CALL_QUEUE,
+    async (job: Job) => processCallJob(parseCallJob(job.data), { statusStore, accounts, drivers, logger }),
+    {
+      connection: createRedis(config.redisUrl, 'worker', logger),
+      prefix,
+      concurrency: config.workerConcurrency,
+      // At most once: a job whose worker died is failed, never handed to another worker to dial again.
+      maxStalledCount: 0,
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { age: 24 * 3600 },
+    },
+  );
+  calls.on('error', (err) => logger.error({ err }, 'call worker error'));
+
+  const tests = new Worker(
+    PBX_TEST_QUEUE,
+    async (job: Job<PbxTestJob>) => {
+      const loaded = await accounts.loadPbx(job.data.account_id, job.data.pbx);
+      if (!loaded) return { ok: false, detail: 'no connection configured' };
+      return drivers.get(job.data.account_id, loaded.connection, loaded.revision).test();
+    },
+    { connection: createRedis(config.redisUrl, 'worker', logger), prefix, concurrency: 10, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+  );
+  tests.on('error', (err) => logger.error({ err }, 'test worker error'));
+
+  // A job fails only when the worker died under it (stalled) or infrastructure broke: say so honestly.
+  const events = new QueueEvents(CALL_QUEUE, { connection: createRedis(config.redisUrl, 'worker', logger), prefix });
+  events.on('error', (err) => logger.error({ err }, 'queue events error'));
+  events.on('failed', ({ jobId, failedReason }) => {
+    logger.warn({ request_id: jobId, reason: failedReason }, 'call job failed');
+    void statusStore
+      .update(jobId, (doc) => (isTerminal(doc.state) ? doc : markFailed(doc, INTERRUPTED, Date.now())))
+      .catch((err: unknown) => logger.error({ err, request_id: jobId }, 'could not mark failed job'));
+  });
+
+  await Promise.all([calls.waitUntilReady(), tests.waitUntilReady(), events.waitUntilReady()]);
+  logger.info({ concurrency: config.workerConcurrency }, 'worker ready');
+
+  const shutdown = new Shutdown(logger, config.shutdownTimeoutMs)
+    .add('finish in-flight jobs', () => Promise.all([calls.close(), tests.close()]))
+    .add('stop queue events', () => events.close())
+    .add('close PBX connections', () => drivers.closeAll())
+    .add('quit redis', () => redis.quit());
+  return { shutdown };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'c2c-worker' });
+  const { shutdown } = await startWorker(config, logger);
+  exitOnSignals(shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`worker failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import type { AccountStore } from '../shared/accounts/account-store.js';
+import type { CallJob } from '../shared/call-job.js';
+import { AppError, toAppError } from '../shared/errors.js';
+import { markAccepted, markDispatching, markExpired, markFailed, markProgress, type StatusError } from '../shared/status/status-document.js';
+import type { StatusStore } from '../shared/status/status-store.js';
+import type { DriverCache } from './pbx/driver-cache.js';
+import type { CallEvent, CallObserver, PlaceCall } from './pbx/pbx-driver.js';
+
+export interface CallJobDeps {
+  statusStore: StatusStore;
+  accounts: AccountStore;
+  drivers: DriverCache;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Thrown inside `dispatching()` when someone else owns the request: nothing may be sent, nothing written. */
+class NotOurs extends AppError {}
+
+export const INTERRUPTED: StatusError = {
+  code: 'internal_error',
+  message: 'The worker stopped while handling this call. It was not retried, so that no phone rings twice; the call may or may not have been placed.',
+};
+
+const EXPIRED: StatusError = { code: 'expired', message: 'The request waited in the queue past its deadline and was not dialed.' };
+
+/**
+ * Turns one job into at most one call request on the PBX. The claim taken in `dispatching()` is the
+ * single point that decides between dialing and cancelling, so every path dials at most once.
+ */
+export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const id = job.request_id;
+  const log = deps.logger.child({ request_id: id });
+  const store = deps.statusStore;
+
+  if (now() > job.deadline_ms) {
+    if ((await store.claim(id, 'expire')).won) await store.update(id, (doc) => markExpired(doc, EXPIRED, now()));
+    log.warn('call job expired in the queue');
+    return;
+  }
+
+  let dispatched = false;
+  let openGate: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  let progressTail: Promise<unknown> = Promise.resolve();
+
+  const observer: CallObserver = {
+    async dispatching(pbxData) {
+      if (now() > job.deadline_ms) {
+        if ((await store.claim(id, 'expire')).won) await store.update(id, (doc) => markExpired(doc, EXPIRED, now()));
+        throw new NotOurs('expired', EXPIRED.message);
+      }
+      const claim = await store.claim(id, 'dispatch');
+      if (!claim.won) {
+        // A re-run of a job that already dispatched must not dial again; a cancelled one must not dial at all.
+        if (claim.holder === 'dispatch') await store.update(id, (doc) => markFailed(doc, INTERRUPTED, now()));
+        throw new NotOurs('pbx_timeout', `request already claimed by ${claim.holder}`);
+      }
+      dispatched = true;
+      await store.update(id, (doc) => markDispatching(doc, job.pbx, pbxData, now()));
+      log.info({ pbx: job.pbx }, 'call request dispatched to the PBX');
+    },
+    progress(event: CallEvent) {
+      // Progress can race the write of `accepted`; queue it behind that write and keep its order.
+      progressTail = progressTail
+        .then(() => gate)
+        .then(() => store.update(id, (doc) => markProgress(doc, event, now())))
+        .then(() => log.info({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
+        .catch((err: unknown) => log.error({ err }, 'could not record call progress'));
+    },
+  };
+
+  const call: PlaceCall = { requestId: id, dialFirst: job.dial_first, dialSecond: job.dial_second, dialAs: job.dial_as, timeoutSeconds: job.timeout };
+  try {
+    const loaded = await deps.accounts.loadPbx(job.account_id, job.pbx);
+    if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
+    const driver = deps.drivers.get(job.account_id, loaded.connection, loaded.revision);
+    const accepted = await driver.placeCall(call, observer);
+    await store.update(id, (doc) => markAccepted(doc, accepted.responseData, now()));
+    log.info('call request accepted by the PBX');
+  } catch (err) {
+    if (err instanceof NotOurs) return;
+    const error = toAppError(err);
+    if (error.code === 'internal_error') log.error({ err }, 'call job failed');
+    else log.info({ code: error.code }, 'call request failed');
+    // Before dispatch the worker must still win the claim, or a cancellation already answered the client.
+    if (dispatched || (await store.claim(id, 'dispatch')).won) {
+      await store.update(id, (doc) => markFailed(doc, { code: error.code, message: error.message }, now(), error.responseData));
+    }
+  } finally {
+    openGate();
+  }
+}
