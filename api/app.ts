@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
 import { AppError, toAppError } from '../shared/errors.js';
@@ -12,6 +13,7 @@ export interface AppDeps {
   /** Route groups in the order they are mounted (public API, status, admin, health). */
   routers: Router[];
   trustProxy: boolean;
+  serverId: string;
 }
 
 const BODY_LIMIT = '16kb';
@@ -61,7 +63,7 @@ export function buildApp(deps: AppDeps): Express {
     if (error.code === 'internal_error') deps.logger.error({ err, url: redactUrl(req.originalUrl) }, 'unhandled error');
     if (req.path === '/v1/click2call') {
       // The public API answers 200 with its documented JSON, whatever went wrong.
-      res.status(200).json({ response: { request_id: '', status: 'fail', errors: [{ error: { code: error.code, message: error.message, url: '' } }], server_id: '', state: '', status_url: '' } });
+      res.status(200).json({ response: { request_id: randomUUID(), status: 'fail', errors: [{ error: { code: error.code, message: error.message, url: '' } }], server_id: deps.serverId, state: '', status_url: '' } });
       return;
     }
     if (error.details?.retry_after !== undefined) res.setHeader('Retry-After', String(error.details.retry_after));

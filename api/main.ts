@@ -110,10 +110,10 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     };
     const admin = adminRoutes({ adminToken: config.adminToken, accounts, statusStore, testPbx, logger });
     if (config.adminPort === undefined) routers.splice(2, 0, admin);
-    else adminServer = serve(buildApp({ logger, registry: new Registry(), routers: [admin], trustProxy: config.trustProxy }));
+    else adminServer = serve(buildApp({ logger, registry: new Registry(), routers: [admin], trustProxy: config.trustProxy, serverId: config.serverId }));
   }
 
-  const app = buildApp({ logger, registry, routers, trustProxy: config.trustProxy });
+  const app = buildApp({ logger, registry, routers, trustProxy: config.trustProxy, serverId: config.serverId });
   const httpServer = serve(app);
   const httpPort = await listen(httpServer, config.port);
   let httpsServer: https.Server | undefined;

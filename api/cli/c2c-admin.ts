@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const USAGE = `c2c-admin — the admin API from the command line
+
+Environment: C2C_ADMIN_URL (default http://localhost:8080), ADMIN_TOKEN (required)
+
+  c2c-admin accounts create <name>
+  c2c-admin accounts get <account_id>
+  c2c-admin keys create <account_id> [--label <label>]
+  c2c-admin keys list <account_id>
+  c2c-admin keys revoke <account_id> <key_id>
+  c2c-admin pbx set <account_id> <asterisk|switchvox|other> (--json '<settings>' | --file <settings.json>)
+  c2c-admin pbx test <account_id> <asterisk|switchvox|other>
+  c2c-admin policy set <account_id> (--json '<policy>' | --file <policy.json>)
+  c2c-admin requests <account_id> [--limit <n>] [--before <unix_ms>]
+
+Prints the API's JSON answer; exits 1 when the API answers an error.`;
+
+interface Call {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+/** Pure: turns command-line words into one admin API call (throws with the usage on nonsense). */
+export function toCall(argv: string[]): Call {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { label: { type: 'string' }, json: { type: 'string' }, file: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' } },
+  });
+  const [group, action, a, b, c] = positionals;
+  const enc = encodeURIComponent;
+  const settings = () => {
+    if (values.json !== undefined) return JSON.parse(values.json) as unknown;
+    if (values.file !== undefined) return JSON.parse(readFileSync(values.file, 'utf8')) as unknown;
+    throw new Error('give the settings with --json or --file');
+  };
+  const need = (...parts: (string | undefined)[]) => {
+    if (parts.some((p) => p === undefined || p === '')) throw new Error(`missing argument\n\n${USAGE}`);
+  };
+  switch (`${group} ${action}`) {
+    case 'accounts create':
+      need(a);
+      return { method: 'POST', path: '/admin/v1/accounts', body: { name: a } };
+    case 'accounts get':
+      need(a);
+      return { method: 'GET', path: `/admin/v1/accounts/${enc(a as string)}` };
+    case 'keys create':
+      need(a);
+      return { method: 'POST', path: `/admin/v1/accounts/${enc(a as string)}/keys`, body: values.label === undefined ? {} : { label: values.label } };
+    case 'keys list':
+      need(a);
+      return { method: 'GET', path: `/admin/v1/accounts/${enc(a as string)}/keys` };
+    case 'keys revoke':
+      need(a, b);
+      return { method: 'DELETE', path: `/admin/v1/accounts/${enc(a as string)}/keys/${enc(b as string)}` };
+    case 'pbx set':
+      need(a, b);
+      return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/pbx/${enc(b as string)}`, body: settings() };
+    case 'pbx test':
+      need(a, b);
+      return { method: 'POST', path: `/admin/v1/accounts/${enc(a as string)}/pbx/${enc(b as string)}/test` };
+    case 'policy set':
+      need(a);
+      return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/policy`, body: settings() };
+    default:
+      if (group === 'requests' && action !== undefined) {
+        const query = new URLSearchParams();
+        if (values.limit !== undefined) query.set('limit', values.limit);
+        if (values.before !== undefined) query.set('before', values.before);
+        const qs = query.toString();
+        return { method: 'GET', path: `/admin/v1/accounts/${enc(action)}/requests${qs ? `?${qs}` : ''}` };
+      }
+      void c;
+      throw new Error(USAGE);
+  }
+}
+
+export async function run(argv: string[], env: Record<string, string | undefined>, out: (text: string) => void): Promise<number> {
+  let call: Call;
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+      out(USAGE);
+      return argv.length === 0 ? 2 : 0;
+    }
+    call = toCall(argv);
+  } catch (err) {
+    out((err as Error).message);
+    return 2;
+  }
+  const token = env.ADMIN_TOKEN;
+  if (!token) {
+    out('ADMIN_TOKEN is not set');
+    return 2;
+  }
+  const base = (env.C2C_ADMIN_URL ?? 'http://localhost:8080').replace(/\/+$/, '');
+  try {
+    const response = await fetch(`${base}${call.path}`, {
+      method: call.method,
+      headers: { authorization: `Bearer ${token}`, ...(call.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+    });
+    const text = await response.text();
+    out(text === '' ? JSON.stringify({ ok: response.ok, status: response.status }) : JSON.stringify(JSON.parse(text), null, 2));
+    return response.ok ? 0 : 1;
+  } catch (err) {
+    out(`cannot reach the admin API at ${base}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void run(process.argv.slice(2), process.env, (text) => process.stdout.write(`${text}\n`)).then((code) => process.exit(code));
+}
