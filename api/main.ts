@@ -17,6 +17,7 @@ import { deriveKey, signStatusToken } from '../shared/security/tokens.js';
 import { exitOnSignals, Shutdown } from '../shared/shutdown.js';
 import { StatusStore } from '../shared/status/status-store.js';
 import { buildApp } from './app.js';
+import { RateLimiter } from './abuse/rate-limiter.js';
 import { ApiKeyAuth } from './auth/api-key-auth.js';
 import { ChangeFeed } from './change-feed.js';
 import { Click2CallService } from './click2call/click2call-service.js';
@@ -77,6 +78,8 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
 
   const click2call = new Click2CallService({
     auth,
+    limiter: new RateLimiter(redis, config.redisPrefix),
+    unauthenticatedPerMinute: config.unauthenticatedPerMinute,
     statusStore,
     feed,
     queue,

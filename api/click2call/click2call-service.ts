@@ -7,6 +7,7 @@ import type { CallJob } from '../../shared/call-job.js';
 import { AppError, toAppError } from '../../shared/errors.js';
 import { createQueued, createRefused, markExpired, VERDICT_STATES, type CallState, type StatusError } from '../../shared/status/status-document.js';
 import type { StatusChange, StatusStore } from '../../shared/status/status-store.js';
+import type { RateLimiter } from '../abuse/rate-limiter.js';
 import type { ApiKeyAuth, Caller } from '../auth/api-key-auth.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { parseClick2Call, type Click2CallRequest } from './parse-request.js';
@@ -17,6 +18,8 @@ export interface Click2CallInput {
   /** The request URL with `api_key` already replaced by REDACTED. */
   requestUrl: string;
   httpMethod: string;
+  /** The client's address, for the per-address limit on unauthenticated requests. */
+  clientAddress: string;
 }
 
 /** The `response` object of SPEC §2. */
@@ -29,8 +32,16 @@ export interface Click2CallAnswer {
   status_url: string;
 }
 
+/** The answer plus what only the HTTP layer needs (the `Retry-After` header). */
+export interface Click2CallResult {
+  response: Click2CallAnswer;
+  retryAfterSeconds?: number;
+}
+
 export interface Click2CallDeps {
   auth: ApiKeyAuth;
+  limiter: RateLimiter;
+  unauthenticatedPerMinute: number;
   statusStore: StatusStore;
   feed: ChangeFeed;
   queue: Queue;
@@ -52,21 +63,31 @@ export class Click2CallService {
     this.now = deps.now ?? Date.now;
   }
 
-  async handle(input: Click2CallInput): Promise<Click2CallAnswer> {
+  async handle(input: Click2CallInput): Promise<Click2CallResult> {
     const requestId = randomUUID();
     const log = this.deps.logger.child({ request_id: requestId });
     try {
       const caller = await this.deps.auth.authenticate(input.apiKey);
       if (!caller) {
+        const limit = await this.deps.limiter.hit(`ip:${input.clientAddress}`, this.deps.unauthenticatedPerMinute);
+        if (!limit.allowed) return this.rateLimited(requestId, limit.retryAfterSeconds, 'this address');
         log.info('click2call refused: invalid api key');
-        return this.fail(requestId, '', 'queued', new AppError('invalid_api_key'), false);
+        return { response: this.fail(requestId, '', 'queued', new AppError('invalid_api_key'), false) };
       }
-      return await this.forCaller(requestId, caller, input, log);
+      const limit = await this.deps.limiter.hit(`acct:${caller.account.id}`, caller.account.policy.rate_per_minute);
+      if (!limit.allowed) return this.rateLimited(requestId, limit.retryAfterSeconds, 'this account');
+      return { response: await this.forCaller(requestId, caller, input, log) };
     } catch (err) {
       const error = isRedisDown(err) ? new AppError('service_unavailable', undefined, { cause: err }) : toAppError(err);
       log.error({ err }, 'click2call failed');
-      return this.fail(requestId, '', 'queued', error, false);
+      return { response: this.fail(requestId, '', 'queued', error, false) };
     }
+  }
+
+  /** Refused by a limit: nothing is stored (a flood must not fill Redis), and the client learns when to retry. */
+  private rateLimited(requestId: string, retryAfterSeconds: number, scope: string): Click2CallResult {
+    const error = new AppError('rate_limited', `Too many requests from ${scope}; retry in ${retryAfterSeconds} s.`);
+    return { response: this.fail(requestId, '', 'queued', error, false), retryAfterSeconds };
   }
 
   private async forCaller(requestId: string, caller: Caller, input: Click2CallInput, log: Logger): Promise<Click2CallAnswer> {

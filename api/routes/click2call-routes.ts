@@ -12,14 +12,16 @@ export function click2callRoutes(service: Click2CallService): Router {
       return;
     }
     const fields = requestFields(req);
-    const answer = await service.handle({
+    const { response, retryAfterSeconds } = await service.handle({
       fields,
       apiKey: presentedApiKey(req, fields),
       requestUrl: redactUrl(req.originalUrl),
       httpMethod: req.method,
+      clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
     });
     res.setHeader('Cache-Control', 'no-store');
-    res.status(200).json({ response: answer });
+    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+    res.status(200).json({ response });
   });
   return router;
 }
