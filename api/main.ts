@@ -17,6 +17,7 @@ import { deriveKey, signStatusToken } from '../shared/security/tokens.js';
 import { exitOnSignals, Shutdown } from '../shared/shutdown.js';
 import { StatusStore } from '../shared/status/status-store.js';
 import { buildApp } from './app.js';
+import { DuplicateGuard } from './abuse/duplicate-guard.js';
 import { RateLimiter } from './abuse/rate-limiter.js';
 import { ApiKeyAuth } from './auth/api-key-auth.js';
 import { ChangeFeed } from './change-feed.js';
@@ -79,6 +80,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   const click2call = new Click2CallService({
     auth,
     limiter: new RateLimiter(redis, config.redisPrefix),
+    duplicates: new DuplicateGuard(redis, config.redisPrefix, config.reloadWindowSeconds),
     unauthenticatedPerMinute: config.unauthenticatedPerMinute,
     statusStore,
     feed,

@@ -19,6 +19,7 @@ export interface Config {
   workerConcurrency: number;
   defaultWaitSeconds: number;
   queueMaxAgeSeconds: number;
+  reloadWindowSeconds: number;
   unauthenticatedPerMinute: number;
   allowPrivatePbxAddresses: boolean;
   trustProxy: boolean;
@@ -48,6 +49,7 @@ const envSchema = {
     WORKER_CONCURRENCY: int(1, 10000),
     DEFAULT_WAIT_SECONDS: int(0, 130),
     QUEUE_MAX_AGE_SECONDS: int(1, 3600),
+    RELOAD_WINDOW_SECONDS: int(0, 3600),
     UNAUTHENTICATED_PER_MINUTE: int(1, 1000000),
     ALLOW_PRIVATE_PBX_ADDRESSES: bool,
     TRUST_PROXY: bool,
@@ -120,6 +122,7 @@ export function parseConfig(rawEnv: Env): Config {
     workerConcurrency: num('WORKER_CONCURRENCY', 200),
     defaultWaitSeconds: num('DEFAULT_WAIT_SECONDS', 10),
     queueMaxAgeSeconds: num('QUEUE_MAX_AGE_SECONDS', 60),
+    reloadWindowSeconds: num('RELOAD_WINDOW_SECONDS', 10),
     unauthenticatedPerMinute: num('UNAUTHENTICATED_PER_MINUTE', 60),
     allowPrivatePbxAddresses: v.ALLOW_PRIVATE_PBX_ADDRESSES === true,
     trustProxy: v.TRUST_PROXY === true,

@@ -7,6 +7,7 @@ import type { CallJob } from '../../shared/call-job.js';
 import { AppError, toAppError } from '../../shared/errors.js';
 import { createQueued, createRefused, markExpired, VERDICT_STATES, type CallState, type StatusError } from '../../shared/status/status-document.js';
 import type { StatusChange, StatusStore } from '../../shared/status/status-store.js';
+import type { DuplicateGuard } from '../abuse/duplicate-guard.js';
 import type { RateLimiter } from '../abuse/rate-limiter.js';
 import type { ApiKeyAuth, Caller } from '../auth/api-key-auth.js';
 import type { ChangeFeed } from '../change-feed.js';
@@ -41,6 +42,7 @@ export interface Click2CallResult {
 export interface Click2CallDeps {
   auth: ApiKeyAuth;
   limiter: RateLimiter;
+  duplicates: DuplicateGuard;
   unauthenticatedPerMinute: number;
   statusStore: StatusStore;
   feed: ChangeFeed;
@@ -113,6 +115,12 @@ export class Click2CallService {
       return this.fail(requestId, statusUrl, 'failed', error, true);
     }
 
+    const original = await this.deps.duplicates.original(caller.account.id, { ...request, pbx }, requestId);
+    if (original !== undefined) {
+      log.info({ original_request_id: original }, 'click2call repeat answered with the original request');
+      return this.replay(original);
+    }
+
     const wait = Math.min(request.wait ?? (pbx === 'switchvox' ? request.timeout + 10 : this.deps.defaultWaitSeconds), MAX_WAIT_SECONDS);
     const requestData = { dial_first: request.dialFirst, dial_second: request.dialSecond, dial_as: request.dialAs, pbx, timeout: request.timeout, wait };
     const job: CallJob = {
@@ -155,6 +163,15 @@ export class Click2CallService {
       return this.answerFor(requestId, statusUrl, { id: requestId, v: stored.version, state, ...(stored.doc.response?.error ? { error: stored.doc.response.error } : {}) });
     }
     return this.success(requestId, statusUrl, state);
+  }
+
+  /** A repeated request gets the original's answer as it stands now; nothing is dialed again. */
+  private async replay(originalId: string): Promise<Click2CallAnswer> {
+    const stored = await this.deps.statusStore.get(originalId);
+    const statusUrl = this.deps.statusUrl(originalId);
+    if (!stored) return this.success(originalId, statusUrl, 'queued');
+    const error = stored.doc.response?.error;
+    return this.answerFor(originalId, statusUrl, { id: originalId, v: stored.version, state: stored.doc.state, ...(error ? { error } : {}) });
   }
 
   private answerFor(requestId: string, statusUrl: string, change: StatusChange): Click2CallAnswer {

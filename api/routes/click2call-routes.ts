@@ -12,6 +12,8 @@ export function click2callRoutes(service: Click2CallService): Router {
       return;
     }
     const fields = requestFields(req);
+    const idempotencyKey = req.get('idempotency-key');
+    if (idempotencyKey !== undefined) fields.idempotency_key = idempotencyKey;
     const { response, retryAfterSeconds } = await service.handle({
       fields,
       apiKey: presentedApiKey(req, fields),

@@ -30,6 +30,8 @@ export async function startRelay(env: Record<string, string> = {}, options: { wo
     ALLOW_PRIVATE_PBX_ADDRESSES: 'true',
     SERVER_ID: 'test-relay',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Tests repeat identical calls on purpose; the reload window has its own test.
+    RELOAD_WINDOW_SECONDS: '0',
     ...env,
   });
   const logs = new LogCapture();

@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
+import { click2call, provision, startRelay, type Relay } from '../support/relay.js';
+
+describe('never ring twice by accident', function () {
+  this.timeout(20000);
+  let relay: Relay;
+  let pbx: HttpPbxDouble;
+  let apiKey: string;
+
+  before(async () => {
+    relay = await startRelay({ RELOAD_WINDOW_SECONDS: '10' });
+    pbx = await startHttpPbxDouble();
+    ({ apiKey } = await provision(relay, 'other', { url: `${pbx.url}/c2c?to={dial_second}&id={request_id}`, timeout_ms: 2000 }, { default_pbx: 'other' }));
+  });
+  after(async () => {
+    await relay.stop();
+    await pbx.close();
+  });
+
+  it('when a pasted URL is reloaded within the window, then the original answer and request_id come back and the PBX is asked once', async () => {
+    const params = { api_key: apiKey, dial_first: '1001', dial_second: '5550111' };
+    const first = await click2call(relay, params);
+    const reload = await click2call(relay, params);
+    expect(first.status).to.equal('success');
+    expect(reload.request_id).to.equal(first.request_id);
+    expect(reload.status_url).to.equal(first.status_url);
+    expect(reload.state).to.equal('accepted');
+    expect(pbx.requests.filter((r) => r.url.includes('to=5550111'))).to.have.length(1);
+    const different = await click2call(relay, { ...params, dial_second: '5550112' });
+    expect(different.request_id).to.not.equal(first.request_id);
+  });
+
+  it('when an Idempotency-Key repeats, then the original answer comes back; a new key places a new call', async () => {
+    const params = { api_key: apiKey, dial_first: '1002', dial_second: '5550113' };
+    const first = await click2call(relay, params, { headers: { 'idempotency-key': 'order-42' } });
+    const repeat = await click2call(relay, params, { headers: { 'idempotency-key': 'order-42' } });
+    expect(repeat.request_id).to.equal(first.request_id);
+    const viaParam = await click2call(relay, { ...params, dial_second: '5550114', idempotency_key: 'order-42' });
+    expect(viaParam.request_id, 'the key alone identifies the request').to.equal(first.request_id);
+    const fresh = await click2call(relay, { ...params, dial_second: '5550115' }, { headers: { 'idempotency-key': 'order-43' } });
+    expect(fresh.request_id).to.not.equal(first.request_id);
+    expect(pbx.requests.filter((r) => r.url.includes('to=5550113'))).to.have.length(1);
+    expect(pbx.requests.filter((r) => r.url.includes('to=5550114'))).to.have.length(0);
+  });
+});
