@@ -4,17 +4,16 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AccountStore } from '../shared/accounts/account-store.js';
 import type { PbxKind } from '../shared/accounts/pbx-settings.js';
 import { CALL_QUEUE, PBX_TEST_QUEUE, queuePrefix, type PbxTestJob } from '../shared/call-job.js';
-import { ConfigError, parseConfig, type Config } from '../shared/config.js';
-import { createLogger } from '../shared/logger.js';
+import type { Config } from '../shared/config.js';
+import { isEntryPoint, runProcess } from '../shared/process-entry.js';
 import { createRedis } from '../shared/redis.js';
 import { deriveKey, signStatusToken } from '../shared/security/tokens.js';
-import { exitOnSignals, Shutdown } from '../shared/shutdown.js';
+import { Shutdown } from '../shared/shutdown.js';
 import { StatusStore } from '../shared/status/status-store.js';
 import { buildApp } from './app.js';
 import { DuplicateGuard } from './abuse/duplicate-guard.js';
@@ -153,25 +152,4 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   return { httpPort, httpsPort, adminPort, shutdown };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const logger = createLogger({ level: config.logLevel, name: 'c2c-web' });
-  const { shutdown } = await startWeb(config, logger);
-  exitOnSignals(shutdown);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`web failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
-}
+if (isEntryPoint(import.meta.url)) runProcess('c2c-web', startWeb);
