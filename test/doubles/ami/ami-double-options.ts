@@ -1,0 +1,112 @@
+/** Configuration of the AMI double: users, extensions, dialplan, scripted call outcomes, hooks. */
+
+/** What a dialed party does (asterisk-ami.md §3.4, §9 item 13). */
+export type CallOutcome =
+  | { kind: 'answer'; ringMs?: number; holdMs?: number }
+  | { kind: 'busy'; ringMs?: number }
+  /** Rings until the leg's timeout (leg 1: the Originate `Timeout` ms; leg 2: `TRUNK_RING_TIMER` s). */
+  | { kind: 'noanswer' }
+  | { kind: 'congestion'; ringMs?: number }
+  /** Rings, then hangs up with cause 21 without answering (Reason 0). */
+  | { kind: 'rejected'; ringMs?: number }
+  /** The channel cannot be reached at all (Reason 0, cause 0 / CHANUNAVAIL). */
+  | { kind: 'unavailable' };
+
+export interface AmiDoubleUser {
+  secret: string;
+  /** Event classes the user may receive (manager.conf `read`); `all` means every class. */
+  read?: string[];
+  /** Action classes the user may invoke (manager.conf `write`). */
+  write?: string[];
+}
+
+export interface DoubleExtension {
+  /** Display name (AMPUSER/<ext>/cidname, PJSIP callerid name). */
+  name: string;
+  /** The PJSIP endpoint's context. */
+  context?: string;
+  /** Present in AstDB as a FreePBX user (default true). */
+  freepbx?: boolean;
+  /** Present as a PJSIP endpoint (default true). */
+  pjsip?: boolean;
+  /** SIP password shown in PJSIPShowEndpoint's AuthDetail, so tests prove the relay drops it. */
+  sipPassword?: string;
+}
+
+/** Hostile-but-legal server behaviour (§9 item 9); can be changed while running. */
+export interface OutputHooks {
+  /** Write every outgoing message in chunks of this many bytes, one write per chunk. */
+  chunkSize?: number;
+  /** Collect everything written in one turn of the event loop into a single write. */
+  coalesce?: boolean;
+  /** Append a stray empty line after each reply (what chan_sip SIPshowpeer does). */
+  strayEmptyLine?: boolean;
+  /** Surround each Originate reply with unrelated events, including a foreign OriginateResponse. */
+  noise?: boolean;
+}
+
+export interface AmiDoubleTiming {
+  /** How long a party rings before its scripted outcome (default 20 ms). */
+  ringMs?: number;
+  /** How long an answered leg 2 stays up before hanging up (default 5000 ms). */
+  holdMs?: number;
+  /** Leg-2 ring time when no `TRUNK_RING_TIMER` variable came with the call (default 30000 ms). */
+  leg2RingMs?: number;
+}
+
+export interface AmiDoubleOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  bannerVersion?: string;
+  /** When set, events carry `SystemName:` and generated uniqueids are prefixed with it. */
+  systemName?: string;
+  users?: Record<string, AmiDoubleUser>;
+  /** Asterisk sleeps 1 s before answering a failed login; tests may shorten it. */
+  loginFailureDelayMs?: number;
+  /** Unauthenticated sessions are closed after this long (default 30000 ms). */
+  authTimeoutMs?: number;
+  extensions?: Record<string, DoubleExtension>;
+  /** Extra AstDB entries, keyed `Family/Key`. */
+  astdb?: Record<string, string>;
+  /** Global dialplan variables readable with Getvar. */
+  globals?: Record<string, string>;
+  /** Context → extension patterns (`1001`, `_X.`, `_+X.`, `_NXXNXXXXXX`). */
+  dialplan?: Record<string, string[]>;
+  /** Scripted outcome per dial_first target (the `<x>` of `Local/<x>@…` or `PJSIP/<x>`). */
+  leg1Outcomes?: Record<string, CallOutcome>;
+  /** Scripted outcome per dial_second (`Exten`). */
+  leg2Outcomes?: Record<string, CallOutcome>;
+  timing?: AmiDoubleTiming;
+  output?: OutputHooks;
+  /** Also listen with TLS (same behaviour) on `tls.port` (default: a free port). */
+  tls?: { key: string; cert: string; port?: number };
+}
+
+export const FREEPBX_DIALPLAN: Record<string, string[]> = {
+  'from-internal': ['_X.', '_+X.'],
+  'originate-skipvm': ['_X.', '_+X.'],
+  'ext-local': ['_X.'],
+};
+
+/** The developer sandbox behind the README's run command (a FreePBX-like box). */
+export function sandboxAmiOptions(): AmiDoubleOptions {
+  const names = ['Alice Example', 'Bob Example', 'Carol Example', 'Dave Example', 'Erin Example'];
+  const extensions: Record<string, DoubleExtension> = {};
+  names.forEach((name, i) => {
+    const ext = String(1001 + i);
+    extensions[ext] = { name, context: 'from-internal', sipPassword: `sip-secret-${ext}` };
+  });
+  return {
+    users: { relay: { secret: 'relaysecret', read: ['call'], write: ['originate', 'call', 'reporting'] } },
+    extensions,
+    dialplan: FREEPBX_DIALPLAN,
+    leg2Outcomes: {
+      '5550100': { kind: 'answer', holdMs: 5000 },
+      '5550101': { kind: 'noanswer' },
+      '5550102': { kind: 'busy' },
+      '5550103': { kind: 'congestion' },
+    },
+    timing: { ringMs: 500, holdMs: 5000 },
+  };
+}

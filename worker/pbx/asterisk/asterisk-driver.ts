@@ -1,0 +1,124 @@
+/**
+ * PbxDriver for Asterisk / FreePBX over AMI: one persistent authenticated connection per driver,
+ * shared by every call; Originate with Async true; progress from OriginateResponse, DialEnd and
+ * Hangup events (SPEC §5, asterisk-ami.md §3–§5).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AsteriskSettings } from '../../../shared/accounts/pbx-settings.js';
+import { AppError } from '../../../shared/errors.js';
+import type { CallAccepted, CallObserver, DriverDeps, PbxDriver, PbxTestResult, PlaceCall } from '../pbx-driver.js';
+import { AmiEncodeError, encodeAction, headersToObject, headerValue } from './ami-codec.js';
+import { AmiConnection } from './ami-connection.js';
+import { CallRegistry } from './call-registry.js';
+import { DialAsResolver } from './dial-as-lookup.js';
+import { assertPlaceable, buildOriginate, channelIds } from './originate-action.js';
+
+/** Knobs with production defaults; tests shorten them. */
+export interface AsteriskDriverTuning {
+  actionTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  pingIntervalMs?: number;
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+  lookupTtlMs?: number;
+  causeGraceMs?: number;
+  maxCallMs?: number;
+}
+
+const DEFAULT_CALLER_NAME = 'Click2Call';
+
+export function createAsteriskDriver(
+  settings: AsteriskSettings,
+  deps: DriverDeps,
+  tuning: AsteriskDriverTuning = {},
+): PbxDriver {
+  const logger = deps.logger.child({ pbx: 'asterisk', host: settings.host });
+  const connection = new AmiConnection({
+    host: settings.host,
+    port: settings.port,
+    tls: settings.tls,
+    ...(settings.ca_pem === undefined ? {} : { caPem: settings.ca_pem }),
+    username: settings.username,
+    secret: settings.secret,
+    logger,
+    actionTimeoutMs: tuning.actionTimeoutMs,
+    connectTimeoutMs: tuning.connectTimeoutMs,
+    pingIntervalMs: tuning.pingIntervalMs,
+    reconnectInitialMs: tuning.reconnectInitialMs,
+    reconnectMaxMs: tuning.reconnectMaxMs,
+  });
+  const calls = new CallRegistry({ logger, causeGraceMs: tuning.causeGraceMs, maxCallMs: tuning.maxCallMs });
+  connection.onEvent((event) => calls.onEvent(event));
+  const resolver = new DialAsResolver(settings, (headers) => connection.send(headers), { ttlMs: tuning.lookupTtlMs });
+
+  async function placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted> {
+    assertPlaceable(call);
+    await connection.ready();
+    const identity = await resolver.resolve(call.dialAs);
+    const actionId = `c2c-${randomUUID()}`;
+    const headers = buildOriginate({
+      call,
+      actionId,
+      channelTemplate: settings.channel,
+      context: identity.context,
+      callerIdName: settings.caller_id_name ?? identity.callerIdName ?? DEFAULT_CALLER_NAME,
+      callerIdNumber: identity.callerIdNumber,
+      freepbx: identity.mode === 'freepbx',
+    });
+    try {
+      encodeAction(headers);
+    } catch (err) {
+      if (err instanceof AmiEncodeError) throw new AppError('invalid_request', `Unsafe value for ${err.headerName}.`);
+      throw err;
+    }
+    const ids = { actionId, ...channelIds(call.requestId) };
+    // Follow the call before sending: its first events can arrive right behind the reply.
+    calls.track(ids, observer);
+    try {
+      await observer.dispatching(headersToObject(headers));
+    } catch (err) {
+      calls.forget(ids);
+      throw err;
+    }
+    logger.info({ request_id: call.requestId, action_id: actionId, mode: identity.mode }, 'originate sent');
+    let reply;
+    try {
+      reply = await connection.send(headers);
+    } catch (err) {
+      // After a timeout the call may still be placed; keep following it (bounded by the registry).
+      if (!(err instanceof AppError && err.code === 'pbx_timeout')) calls.forget(ids);
+      throw err;
+    }
+    const responseData = headersToObject(reply.response.headers);
+    if (headerValue(reply.response, 'Response') === 'Success') return { responseData };
+    calls.forget(ids);
+    const message = headerValue(reply.response, 'Message') ?? 'The PBX refused the call request.';
+    throw new AppError('pbx_error', message, { responseData });
+  }
+
+  async function test(): Promise<PbxTestResult> {
+    try {
+      await connection.ready();
+      const lookups = await resolver.probe();
+      return { ok: lookups.ok, detail: `Logged in (${connection.banner ?? 'no banner'}); ${lookups.detail}` };
+    } catch (err) {
+      const appError = err instanceof AppError ? err : new AppError('internal_error', undefined, { cause: err });
+      return { ok: false, detail: `${appError.code}: ${appError.message}${causeCode(appError)}` };
+    }
+  }
+
+  async function close(): Promise<void> {
+    calls.close();
+    await connection.close();
+  }
+
+  return { placeCall, test, close };
+}
+
+/** Names the socket/TLS error behind a failure (e.g. ECONNREFUSED) for the admin's test result. */
+function causeCode(err: AppError): string {
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  if (!cause) return '';
+  const code = typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message : '';
+  return code ? ` (${code})` : '';
+}

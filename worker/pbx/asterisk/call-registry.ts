@@ -1,0 +1,97 @@
+/**
+ * The calls one driver is following: routes AMI events to each call's `CallProgress`, reports to
+ * its observer, and forgets it when it ends, when a failure's cause never comes, or after a
+ * lifetime bound — so a lost Hangup cannot leak memory.
+ */
+import type { Logger } from 'pino';
+import type { CallEvent, CallObserver } from '../pbx-driver.js';
+import { type AmiMessage, headerValue } from './ami-codec.js';
+import { type CallIds, CallProgress, type ProgressStep } from './call-progress.js';
+
+export interface CallRegistryOptions {
+  logger: Logger;
+  /** How long a known failure waits for its Hangup cause. */
+  causeGraceMs?: number;
+  /** Upper bound on how long a call is followed (a bridged call can last hours). */
+  maxCallMs?: number;
+}
+
+interface Tracked {
+  progress: CallProgress;
+  observer: CallObserver;
+  graceTimer?: NodeJS.Timeout;
+  lifeTimer: NodeJS.Timeout;
+}
+
+export class CallRegistry {
+  private readonly byKey = new Map<string, Tracked>();
+  private readonly graceMs: number;
+  private readonly maxCallMs: number;
+
+  constructor(private readonly options: CallRegistryOptions) {
+    this.graceMs = options.causeGraceMs ?? 1500;
+    this.maxCallMs = options.maxCallMs ?? 4 * 60 * 60 * 1000;
+  }
+
+  get size(): number {
+    return new Set(this.byKey.values()).size;
+  }
+
+  track(ids: CallIds, observer: CallObserver): void {
+    const progress = new CallProgress(ids);
+    const lifeTimer = setTimeout(() => this.forget(ids), this.maxCallMs);
+    lifeTimer.unref();
+    const tracked: Tracked = { progress, observer, lifeTimer };
+    for (const key of progress.keys()) this.byKey.set(key, tracked);
+  }
+
+  forget(ids: CallIds): void {
+    const tracked = this.byKey.get(ids.leg1);
+    if (!tracked) return;
+    clearTimeout(tracked.lifeTimer);
+    clearTimeout(tracked.graceTimer);
+    for (const key of tracked.progress.keys()) this.byKey.delete(key);
+  }
+
+  onEvent(message: AmiMessage): void {
+    const tracked = this.find(message);
+    if (tracked) this.apply(tracked, tracked.progress.onEvent(message));
+  }
+
+  close(): void {
+    for (const tracked of new Set(this.byKey.values())) this.forget(tracked.progress.ids);
+  }
+
+  private find(message: AmiMessage): Tracked | undefined {
+    const keys =
+      headerValue(message, 'Event')?.toLowerCase() === 'originateresponse'
+        ? [headerValue(message, 'ActionID'), headerValue(message, 'Uniqueid')]
+        : [headerValue(message, 'Linkedid'), headerValue(message, 'Uniqueid')];
+    for (const key of keys) {
+      const tracked = key === undefined ? undefined : this.byKey.get(key);
+      if (tracked) return tracked;
+    }
+    return undefined;
+  }
+
+  private apply(tracked: Tracked, step: ProgressStep): void {
+    for (const event of step.report) this.report(tracked, event);
+    if (step.finished) {
+      this.forget(tracked.progress.ids);
+    } else if (step.awaitingCause && !tracked.graceTimer) {
+      tracked.graceTimer = setTimeout(() => {
+        for (const event of tracked.progress.flush()) this.report(tracked, event);
+        this.forget(tracked.progress.ids);
+      }, this.graceMs);
+      tracked.graceTimer.unref();
+    }
+  }
+
+  private report(tracked: Tracked, event: CallEvent): void {
+    try {
+      tracked.observer.progress(event);
+    } catch (err) {
+      this.options.logger.error({ err, event: event.event }, 'call progress observer failed');
+    }
+  }
+}
