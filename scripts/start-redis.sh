@@ -4,6 +4,7 @@
 set -euo pipefail
 dir=$1
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
   --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
