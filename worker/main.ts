@@ -1,12 +1,11 @@
 import { QueueEvents, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { pathToFileURL } from 'node:url';
 import { AccountStore } from '../shared/accounts/account-store.js';
 import { CALL_QUEUE, parseCallJob, PBX_TEST_QUEUE, queuePrefix, type PbxTestJob } from '../shared/call-job.js';
-import { ConfigError, parseConfig, type Config } from '../shared/config.js';
-import { createLogger } from '../shared/logger.js';
+import type { Config } from '../shared/config.js';
+import { isEntryPoint, runProcess } from '../shared/process-entry.js';
 import { createRedis } from '../shared/redis.js';
-import { exitOnSignals, Shutdown } from '../shared/shutdown.js';
+import { Shutdown } from '../shared/shutdown.js';
 import { isTerminal, markFailed } from '../shared/status/status-document.js';
 import { StatusStore } from '../shared/status/status-store.js';
 import { DriverCache } from './pbx/driver-cache.js';
@@ -71,25 +70,4 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
   return { shutdown };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const logger = createLogger({ level: config.logLevel, name: 'c2c-worker' });
-  const { shutdown } = await startWorker(config, logger);
-  exitOnSignals(shutdown);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`worker failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
-}
+if (isEntryPoint(import.meta.url)) runProcess('c2c-worker', startWorker);
