@@ -95,3 +95,27 @@ describe('click2call end to end with the other (HTTP) driver', function () {
     expect(lines.every((line) => typeof line.request_id === 'string')).to.equal(true);
   });
 });
+
+describe('the other driver with Digest auth', function () {
+  this.timeout(20000);
+  it('when the PBX asks for Digest, then the relay answers the challenge and the call is placed once', async () => {
+    const relay = await startRelay();
+    const pbx = await startHttpPbxDouble({ digest: { username: 'relay', password: 'digest-pass' } });
+    try {
+      const { apiKey } = await provision(relay, 'other', {
+        method: 'POST',
+        url: `${pbx.url}/c2c`,
+        body: '{"to":"{dial_second}","id":"{request_id}"}',
+        auth: { type: 'digest', username: 'relay', password: 'digest-pass' },
+      }, { default_pbx: 'other' });
+      const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550100' });
+      expect(answer.status).to.equal('success');
+      expect(pbx.requests.filter((r) => r.body.includes(answer.request_id))).to.have.length(1);
+      expect(pbx.requests[0]?.headers['content-type']).to.equal('application/json');
+      expect(JSON.parse(pbx.requests[0]?.body ?? '{}')).to.deep.equal({ to: '5550100', id: answer.request_id });
+    } finally {
+      await relay.stop();
+      await pbx.close();
+    }
+  });
+});

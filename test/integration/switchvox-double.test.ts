@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { digestAuthorization, findDigestChallenge, parseAuthenticate } from '../../worker/pbx/switchvox/digest-auth.js';
+import { digestAuthorization, findDigestChallenge, parseAuthenticate } from '../../worker/pbx/http-auth/digest-auth.js';
 import { startSwitchvoxDouble, type SwitchvoxDouble, type SwitchvoxDoubleOptions } from '../doubles/switchvox/switchvox-double.js';
 
 // The double must itself behave like the wire reference (protocols/switchvox.md §13), or the driver

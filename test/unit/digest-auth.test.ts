@@ -6,7 +6,7 @@ import {
   parseAuthenticate,
   unsupportedDigest,
   type DigestChallenge,
-} from '../../worker/pbx/switchvox/digest-auth.js';
+} from '../../worker/pbx/http-auth/digest-auth.js';
 
 function challengeOf(header: string): DigestChallenge {
   const challenge = findDigestChallenge(parseAuthenticate(header));

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { DoubleAuth } from '../switchvox/double-auth.js';
 
 /** What the double answers for a given `to` number (the call's dial_second). */
 export type HttpPbxOutcome =
@@ -21,6 +22,8 @@ export interface HttpPbxDoubleOptions {
   outcomes?: Record<string, HttpPbxOutcome>;
   /** Basic credentials the double requires; absent = no auth. */
   basic?: { username: string; password: string };
+  /** Digest (MD5, qop=auth) credentials the double requires instead. */
+  digest?: { username: string; password: string };
   tls?: { key: string; cert: string };
 }
 
@@ -48,6 +51,7 @@ function destination(url: URL, body: string): string | undefined {
 export async function startHttpPbxDouble(options: HttpPbxDoubleOptions = {}): Promise<HttpPbxDouble> {
   const outcomes = { ...DEFAULT_OUTCOMES, ...options.outcomes };
   const requests: RecordedHttpRequest[] = [];
+  const digest = options.digest ? new DoubleAuth('digest', [{ ...options.digest, role: 'admin' }], true) : undefined;
   const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -59,6 +63,10 @@ export async function startHttpPbxDouble(options: HttpPbxDoubleOptions = {}): Pr
           res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="pbx"', 'Content-Type': 'text/plain' }).end('Unauthorized');
           return;
         }
+      }
+      if (digest && digest.check(req.headers.authorization, req.method ?? 'GET', req.url ?? '/').kind !== 'ok') {
+        res.writeHead(401, { 'WWW-Authenticate': digest.challenge(), 'Content-Type': 'text/plain' }).end('Unauthorized');
+        return;
       }
       if (req.method === 'HEAD') {
         res.writeHead(200).end();

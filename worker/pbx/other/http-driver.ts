@@ -4,6 +4,8 @@ import https from 'node:https';
 import type { OtherSettings } from '../../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../../shared/errors.js';
 import type { CallAccepted, CallObserver, DriverDeps, PbxDriver, PbxTestResult, PlaceCall } from '../pbx-driver.js';
+import { digestAuthorization, findDigestChallenge, parseAuthenticate } from '../http-auth/digest-auth.js';
+import { randomBytes } from 'node:crypto';
 import { guardedLookup, isPrivateAddress, PrivateAddressError } from './address-guard.js';
 import { buildHttpCall, isSuccess, redactHttpCall, type HttpCallRequest } from './http-template.js';
 
@@ -32,7 +34,7 @@ export function createHttpDriver(settings: OtherSettings, deps: DriverDeps & Htt
 
   function authHeaders(): Record<string, string> {
     const auth = settings.auth;
-    if (!auth) return {};
+    if (!auth || auth.type === 'digest') return {};
     if (auth.type === 'bearer') return { Authorization: `Bearer ${auth.token ?? ''}` };
     return { Authorization: `Basic ${Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64')}` };
   }
@@ -48,7 +50,22 @@ export function createHttpDriver(settings: OtherSettings, deps: DriverDeps & Htt
 
   async function send(request: HttpCallRequest): Promise<AxiosResponse<string>> {
     try {
-      return await client.request<string>({ method: request.method, url: request.url, headers: { ...request.headers, ...authHeaders() }, data: request.body });
+      const first = await client.request<string>({ method: request.method, url: request.url, headers: { ...request.headers, ...authHeaders() }, data: request.body });
+      if (first.status !== 401 || settings.auth?.type !== 'digest') return first;
+      // Digest: the 401 carries the nonce; the PBX refused the first request, so answering it places one call.
+      const challenge = findDigestChallenge(parseAuthenticate(String(first.headers['www-authenticate'] ?? '')));
+      if (!challenge) return first;
+      const url = new URL(request.url);
+      const authorization = digestAuthorization({
+        challenge,
+        username: settings.auth.username ?? '',
+        password: settings.auth.password ?? '',
+        method: request.method,
+        uri: `${url.pathname}${url.search}`,
+        nc: 1,
+        cnonce: randomBytes(8).toString('hex'),
+      });
+      return await client.request<string>({ method: request.method, url: request.url, headers: { ...request.headers, Authorization: authorization }, data: request.body });
     } catch (err) {
       throw translate(err);
     }

@@ -15,7 +15,7 @@ import {
   parseAuthenticate,
   unsupportedDigest,
   type DigestChallenge,
-} from './digest-auth.js';
+} from '../http-auth/digest-auth.js';
 import { classifyResponse, type SwitchvoxEnvelope, type SwitchvoxOutcome } from './switchvox-api.js';
 import { createAgent, transportError, type RequestPurpose } from './switchvox-transport.js';
 

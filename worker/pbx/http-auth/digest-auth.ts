@@ -1,6 +1,6 @@
 /**
- * HTTP Digest (MD5) for Switchvox ≤ 6.5.x, which axios does not speak: parse `WWW-Authenticate`
- * and compute the `Authorization` answer (RFC 7616 with qop=auth, RFC 2069 form without qop).
+ * HTTP Digest (MD5), which axios does not speak (Switchvox ≤ 6.5.x; HTTP PBXes with `auth.type: digest`):
+ * parse `WWW-Authenticate` and compute the `Authorization` answer (RFC 7616 with qop=auth, RFC 2069 form without qop).
  * Pure: the caller supplies the client nonce and the nonce count.
  */
 import { createHash } from 'node:crypto';
