@@ -19,7 +19,7 @@ if ! npx --no-install tsc -p tsconfig.json --noEmit; then
 fi
 
 # With no arguments the whole suite runs; with file names, only those.
-if [ "$#" -eq 0 ]; then set -- 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'; fi
+if [ "$#" -eq 0 ]; then set -- 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/property/**/*.test.ts'; fi
 npx --no-install mocha --reporter spec "$@" 2>&1 | tee "$workdir/mocha.out"
 status=${PIPESTATUS[0]}
 passed=$(grep -Eo '^ +[0-9]+ passing' "$workdir/mocha.out" | grep -Eo '[0-9]+' | tail -1)
