@@ -32,7 +32,7 @@ const policySchema = {
   properties: {
     allow: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 } },
     deny: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 } },
-    rate_per_minute: { type: 'integer', minimum: 1, maximum: 100000 },
+    rate_per_minute: { type: 'integer', minimum: 1, maximum: 10000000 },
     max_concurrent: { type: 'integer', minimum: 1, maximum: 10000 },
     default_pbx: { enum: PBX_KINDS },
     extension_max_digits: { type: 'integer', minimum: 0, maximum: 32 },

@@ -1,0 +1,222 @@
+/**
+ * `npm run bench`: starts its own Redis, the AMI double as PBX, a bare-Express baseline and the
+ * built web and worker processes, drives load with autocannon, and prints one table whose ratios
+ * compare each scenario with the baseline measured in the same run. It reports; it never fails on
+ * a number. BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune it.
+ */
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CALL_QUEUE, queuePrefix } from '../../shared/call-job.js';
+import { freePort, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
+import { formatReport, type Row } from './report.js';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 1000);
+const ADMIN_TOKEN = randomBytes(24).toString('base64url');
+const logDir = mkdtempSync(join(tmpdir(), 'c2c-bench-'));
+
+interface Relay {
+  webs: Child[];
+  workers: Child[];
+  ports: number[];
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function startRedis(): Promise<{ url: string; stop: () => void }> {
+  const url = execFileSync('bash', ['scripts/start-redis.sh', join(logDir, 'redis')], { encoding: 'utf8' }).trim();
+  const pid = execFileSync('cat', [join(logDir, 'redis', 'redis.pid')], { encoding: 'utf8' }).trim();
+  return { url, stop: () => process.kill(Number(pid)) };
+}
+
+async function startRelay(env: Record<string, string>, webCount: number, workerCount: number, tag: string): Promise<Relay> {
+  const ports: number[] = [];
+  const webs: Child[] = [];
+  for (let i = 0; i < webCount; i++) {
+    const port = await freePort();
+    ports.push(port);
+    webs.push(spawnNode('dist/api/main.js', [], { ...env, PORT: String(port), SERVER_ID: `web-${i}` }, logDir, `${tag}-web-${i}`));
+  }
+  const workers = Array.from({ length: workerCount }, (_, i) => spawnNode('dist/worker/main.js', [], env, logDir, `${tag}-worker-${i}`));
+  await Promise.all(ports.map((port) => waitForHttp(`http://127.0.0.1:${port}/readyz`)));
+  return { webs, workers, ports };
+}
+
+async function stopRelay(relay: Relay): Promise<void> {
+  await Promise.all([...relay.webs, ...relay.workers].map(stop));
+}
+
+async function admin(port: number, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function provision(port: number, amiPort: number): Promise<string> {
+  const { account } = await admin(port, 'POST', '/admin/v1/accounts', { name: 'bench' });
+  const { key } = await admin(port, 'POST', `/admin/v1/accounts/${account.id}/keys`, { label: 'bench' });
+  await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/pbx/asterisk`, { host: '127.0.0.1', port: amiPort, username: 'relay', secret: 'relaysecret' });
+  await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/policy`, { default_pbx: 'asterisk', rate_per_minute: 10_000_000 });
+  return key.api_key as string;
+}
+
+interface Load {
+  urls: string[];
+  headers?: Record<string, string>;
+  overallRate?: number;
+  amount?: number;
+  /** Rotates through these paths instead of one fixed URL. */
+  paths?: string[];
+}
+
+/** Runs autocannon against one or several URLs at once (connections split among them) and merges. */
+async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss'>> {
+  const perUrl = Math.max(1, Math.floor(CONNECTIONS / load.urls.length));
+  const results = await Promise.all(
+    load.urls.map((url) => {
+      let next = 0;
+      const paths = load.paths;
+      return autocannon({
+        url,
+        connections: perUrl,
+        duration: DURATION,
+        headers: load.headers ?? {},
+        ...(load.amount === undefined ? {} : { amount: load.amount }),
+        ...(load.overallRate === undefined ? {} : { overallRate: Math.round(load.overallRate / load.urls.length) }),
+        ...(paths === undefined
+          ? {}
+          : { requests: [{ setupRequest: (request: any) => ({ ...request, path: paths[next++ % paths.length] }) }] }),
+      });
+    }),
+  );
+  return {
+    rps: results.reduce((sum, r) => sum + r.requests.average, 0),
+    p50: Math.max(...results.map((r) => r.latency.p50)),
+    p90: Math.max(...results.map((r) => r.latency.p90)),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    errors: results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0),
+  };
+}
+
+async function sanity(port: number, apiKey: string): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100`, { headers: { 'x-api-key': apiKey } });
+  const body = (await response.json()) as { response: { status: string; errors: unknown } };
+  if (body.response.status !== 'success') throw new Error(`sanity call failed: ${JSON.stringify(body.response.errors)}`);
+}
+
+async function drain(redisUrl: string): Promise<void> {
+  const queue = new Queue(CALL_QUEUE, { connection: new Redis(redisUrl), prefix: queuePrefix('c2c') });
+  try {
+    for (;;) {
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed');
+      if ((counts.wait ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await queue.close();
+  }
+}
+
+async function redisBytesPerDocument(redisUrl: string, port: number, apiKey: string): Promise<number> {
+  const redis = new Redis(redisUrl);
+  try {
+    await drain(redisUrl);
+    const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    const docsBefore = (await redis.keys('c2c:st:*')).length;
+    await autocannon({ url: `http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100&wait=0`, connections: 20, amount: 10_000, headers: { 'x-api-key': apiKey } });
+    await drain(redisUrl);
+    // Let the calls' progress events land too: each document grows until its call completes.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    const docs = (await redis.keys('c2c:st:*')).length - docsBefore;
+    return Math.round((after - before) / Math.max(docs, 1));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  log(`node ${process.version}, ${cpus().length} cores, ${DURATION} s per scenario, ${CONNECTIONS} connections; logs in ${logDir}`);
+  const redis = await startRedis();
+  const amiPort = await freePort();
+  const pbx = spawnNode('dist/scripts/bench/bench-pbx.js', [String(amiPort)], {}, logDir, 'pbx');
+  const baselinePort = await freePort();
+  const baseline = spawnNode('dist/scripts/bench/baseline-server.js', [String(baselinePort)], {}, logDir, 'baseline');
+  await waitForHttp(`http://127.0.0.1:${baselinePort}/`);
+  const env = {
+    REDIS_URL: redis.url,
+    C2C_MASTER_KEY: randomBytes(32).toString('base64'),
+    ADMIN_TOKEN,
+    RELOAD_WINDOW_SECONDS: '0', // the load repeats one call on purpose
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+  const rows: Row[] = [];
+  const scaling: { setup: string; rps: number }[] = [];
+  try {
+    let relay = await startRelay(env, 1, 1, 'main');
+    const port = relay.ports[0] as number;
+    const apiKey = await provision(port, amiPort);
+    await sanity(port, apiKey);
+    const headers = { 'x-api-key': apiKey };
+    const c2c = `http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100`;
+    const rss = () => ({ webRss: Math.max(...relay.webs.map(peakRssMb)), workerRss: Math.max(...relay.workers.map(peakRssMb)) });
+
+    log('baseline');
+    rows.push({ scenario: 'baseline (bare Express 5)', ...(await drive({ urls: [`http://127.0.0.1:${baselinePort}/`] })), webRss: peakRssMb(baseline), workerRss: 0 });
+    log('click2call');
+    rows.push({ scenario: 'click2call (full round trip)', ...(await drive({ urls: [c2c], headers })), ...rss() });
+    await drain(redis.url);
+    log('click2call wait=0');
+    rows.push({ scenario: 'click2call wait=0 (enqueue)', ...(await drive({ urls: [`${c2c}&wait=0`], headers })), ...rss() });
+    await drain(redis.url);
+    log('status');
+    const paths: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const answer = (await (await fetch(`${c2c}&wait=0`, { headers })).json()) as { response: { status_url: string } };
+      const url = new URL(answer.response.status_url);
+      paths.push(`${url.pathname}${url.search}`);
+    }
+    await drain(redis.url);
+    rows.push({ scenario: 'status (GET /v1/status/{id})', ...(await drive({ urls: [`http://127.0.0.1:${port}/`], paths })), ...rss() });
+    log(`fixed rate ${FIXED_RATE}/s`);
+    rows.push({ scenario: `click2call at ${FIXED_RATE} req/s`, ...(await drive({ urls: [c2c], headers, overallRate: FIXED_RATE })), ...rss() });
+    await drain(redis.url);
+    log('redis memory per status document');
+    const bytesPerDoc = await redisBytesPerDocument(redis.url, port, apiKey);
+
+    const c2cRow = rows[1];
+    scaling.push({ setup: '1 web, 1 worker', rps: c2cRow?.rps ?? 0 });
+    for (const [webs, workers] of [[1, 2], [2, 1], [2, 2]] as const) {
+      await stopRelay(relay);
+      log(`scaling: ${webs} web, ${workers} worker`);
+      relay = await startRelay(env, webs, workers, `scale-${webs}-${workers}`);
+      const urls = relay.ports.map((p) => `http://127.0.0.1:${p}/v1/click2call?dial_first=1001&dial_second=5550100`);
+      const result = await drive({ urls, headers });
+      scaling.push({ setup: `${webs} web, ${workers} worker${workers > 1 ? 's' : ''}`, rps: result.rps });
+      await drain(redis.url);
+    }
+    await stopRelay(relay);
+    process.stdout.write(formatReport({ node: process.version, cores: cpus().length, duration: DURATION, connections: CONNECTIONS, rows, scaling, bytesPerDoc }));
+  } finally {
+    await Promise.all([stop(pbx), stop(baseline)]);
+    redis.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
