@@ -79,7 +79,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   const click2call = new Click2CallService({
     auth,
     limiter: new RateLimiter(redis, config.redisPrefix),
-    duplicates: new DuplicateGuard(redis, config.redisPrefix, config.reloadWindowSeconds),
+    duplicates: new DuplicateGuard(config.redisPrefix, config.reloadWindowSeconds),
     unauthenticatedPerMinute: config.unauthenticatedPerMinute,
     statusStore,
     feed,

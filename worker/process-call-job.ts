@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import type { AccountStore } from '../shared/accounts/account-store.js';
 import type { CallJob } from '../shared/call-job.js';
 import { AppError, toAppError } from '../shared/errors.js';
-import { markAccepted, markDispatching, markExpired, markFailed, markProgress, type StatusError } from '../shared/status/status-document.js';
+import { isTerminal, markAccepted, markDispatching, markExpired, markFailed, markProgress, type StatusError } from '../shared/status/status-document.js';
 import type { StatusStore } from '../shared/status/status-store.js';
 import type { DriverCache } from './pbx/driver-cache.js';
 import type { CallEvent, CallObserver, PlaceCall } from './pbx/pbx-driver.js';
+import { StatusWriter } from './status-writer.js';
 
 export interface CallJobDeps {
   statusStore: StatusStore;
@@ -34,9 +35,10 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
   const id = job.request_id;
   const log = deps.logger.child({ request_id: id });
   const store = deps.statusStore;
+  const status = new StatusWriter(store, id);
 
   if (now() > job.deadline_ms) {
-    if ((await store.claim(id, 'expire')).won) await store.update(id, (doc) => markExpired(doc, EXPIRED, now()));
+    if ((await store.claim(id, 'expire')).won) await status.apply((doc) => markExpired(doc, EXPIRED, now()));
     log.warn('call job expired in the queue');
     return;
   }
@@ -44,30 +46,29 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
   let dispatched = false;
   let openGate: () => void = () => {};
   const gate = new Promise<void>((resolve) => (openGate = resolve));
-  let progressTail: Promise<unknown> = Promise.resolve();
 
   const observer: CallObserver = {
     async dispatching(pbxData) {
       if (now() > job.deadline_ms) {
-        if ((await store.claim(id, 'expire')).won) await store.update(id, (doc) => markExpired(doc, EXPIRED, now()));
+        if ((await store.claim(id, 'expire')).won) await status.apply((doc) => markExpired(doc, EXPIRED, now()));
         throw new NotOurs('expired', EXPIRED.message);
       }
       const claim = await store.claim(id, 'dispatch');
       if (!claim.won) {
         // A re-run of a job that already dispatched must not dial again; a cancelled one must not dial at all.
-        if (claim.holder === 'dispatch') await store.update(id, (doc) => markFailed(doc, INTERRUPTED, now()));
+        if (claim.holder === 'dispatch') await status.apply((doc) => markFailed(doc, INTERRUPTED, now()));
         throw new NotOurs('pbx_timeout', `request already claimed by ${claim.holder}`);
       }
       dispatched = true;
-      await store.update(id, (doc) => markDispatching(doc, job.pbx, pbxData, now()));
-      log.info({ pbx: job.pbx }, 'call request dispatched to the PBX');
+      await status.apply((doc) => markDispatching(doc, job.pbx, pbxData, now()));
+      log.debug({ pbx: job.pbx }, 'call request dispatched to the PBX');
     },
     progress(event: CallEvent) {
-      // Progress can race the write of `accepted`; queue it behind that write and keep its order.
-      progressTail = progressTail
-        .then(() => gate)
-        .then(() => store.update(id, (doc) => markProgress(doc, event, now())))
-        .then(() => log.info({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
+      // Progress can race the write of `accepted`; it waits behind that write and keeps its order.
+      const at = now();
+      status
+        .enqueue((doc) => markProgress(doc, event, at), gate)
+        .then(() => log[isTerminal(event.event) ? 'info' : 'debug']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
         .catch((err: unknown) => log.error({ err }, 'could not record call progress'));
     },
   };
@@ -78,7 +79,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
     const driver = deps.drivers.get(job.account_id, loaded.connection, loaded.revision);
     const accepted = await driver.placeCall(call, observer);
-    await store.update(id, (doc) => markAccepted(doc, accepted.responseData, now()));
+    await status.apply((doc) => markAccepted(doc, accepted.responseData, now()));
     log.info('call request accepted by the PBX');
   } catch (err) {
     if (err instanceof NotOurs) return;
@@ -87,7 +88,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     else log.info({ code: error.code }, 'call request failed');
     // Before dispatch the worker must still win the claim, or a cancellation already answered the client.
     if (dispatched || (await store.claim(id, 'dispatch')).won) {
-      await store.update(id, (doc) => markFailed(doc, { code: error.code, message: error.message }, now(), error.responseData));
+      await status.apply((doc) => markFailed(doc, { code: error.code, message: error.message }, now(), error.responseData));
     }
   } finally {
     openGate();

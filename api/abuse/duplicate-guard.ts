@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 
 export interface CallFingerprint {
   dialFirst: string;
@@ -17,24 +16,22 @@ const digest = (text: string) => createHash('sha256').update(text).digest('base6
 /**
  * Never ring twice by accident. With an Idempotency-Key, a repeat within 24 h returns the original
  * request; without one, the same call from the same account within the reload window (a browser
- * reload of a pasted URL) does too. One SET NX per request decides, atomically across instances.
+ * reload of a pasted URL) does too. The status store's admission script sets the marker with NX,
+ * atomically across instances.
  */
 export class DuplicateGuard {
   constructor(
-    private readonly redis: Redis,
     private readonly prefix: string,
     private readonly reloadWindowSeconds: number,
   ) {}
 
-  /** Registers `requestId` for this call; returns the original request id when it is a repeat. */
-  async original(accountId: string, call: CallFingerprint, requestId: string): Promise<string | undefined> {
-    const byKey = call.idempotencyKey !== undefined;
-    if (!byKey && this.reloadWindowSeconds === 0) return undefined;
-    const what = byKey ? `k:${digest(call.idempotencyKey as string)}` : `r:${digest([call.dialFirst, call.dialSecond, call.dialAs, call.pbx, call.timeout].join('|'))}`;
-    const key = `${this.prefix}:dup:${accountId}:${what}`;
-    const ttl = byKey ? IDEMPOTENCY_TTL_SECONDS : this.reloadWindowSeconds;
-    const set = await this.redis.set(key, requestId, 'EX', ttl, 'NX');
-    if (set === 'OK') return undefined;
-    return (await this.redis.get(key)) ?? undefined;
+  /** The repeat marker for this call, or undefined when nothing guards it (no key, window off). */
+  marker(accountId: string, call: CallFingerprint): { key: string; ttlSeconds: number } | undefined {
+    if (call.idempotencyKey !== undefined) {
+      return { key: `${this.prefix}:dup:${accountId}:k:${digest(call.idempotencyKey)}`, ttlSeconds: IDEMPOTENCY_TTL_SECONDS };
+    }
+    if (this.reloadWindowSeconds === 0) return undefined;
+    const fingerprint = digest([call.dialFirst, call.dialSecond, call.dialAs, call.pbx, call.timeout].join('|'));
+    return { key: `${this.prefix}:dup:${accountId}:r:${fingerprint}`, ttlSeconds: this.reloadWindowSeconds };
   }
 }

@@ -18,12 +18,21 @@ export class RateLimiter {
     private readonly prefix: string,
   ) {}
 
-  async hit(scope: string, limitPerMinute: number, nowMs = Date.now()): Promise<RateDecision> {
+  /** The counter of `scope`'s current window, for callers that increment it inside a larger script. */
+  counter(scope: string, limitPerMinute: number, nowMs = Date.now()): { key: string; limit: number; ttlSeconds: number; retryAfterSeconds: number } {
     const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
-    const key = `${this.prefix}:rl:${scope}:${window}`;
-    const results = await this.redis.multi().incr(key).expire(key, WINDOW_SECONDS * 2).exec();
+    return {
+      key: `${this.prefix}:rl:${scope}:${window}`,
+      limit: limitPerMinute,
+      ttlSeconds: WINDOW_SECONDS * 2,
+      retryAfterSeconds: Math.max(1, (window + 1) * WINDOW_SECONDS - Math.floor(nowMs / 1000)),
+    };
+  }
+
+  async hit(scope: string, limitPerMinute: number, nowMs = Date.now()): Promise<RateDecision> {
+    const { key, limit, ttlSeconds, retryAfterSeconds } = this.counter(scope, limitPerMinute, nowMs);
+    const results = await this.redis.multi().incr(key).expire(key, ttlSeconds).exec();
     const count = Number(results?.[0]?.[1] ?? 0);
-    const retryAfterSeconds = Math.max(1, (window + 1) * WINDOW_SECONDS - Math.floor(nowMs / 1000));
-    return { allowed: count <= limitPerMinute, retryAfterSeconds };
+    return { allowed: count <= limit, retryAfterSeconds };
   }
 }

@@ -76,9 +76,7 @@ export class Click2CallService {
         log.info('click2call refused: invalid api key');
         return { response: this.fail(requestId, '', 'queued', new AppError('invalid_api_key'), false) };
       }
-      const limit = await this.deps.limiter.hit(`acct:${caller.account.id}`, caller.account.policy.rate_per_minute);
-      if (!limit.allowed) return this.rateLimited(requestId, limit.retryAfterSeconds, 'this account');
-      return { response: await this.forCaller(requestId, caller, input, log) };
+      return await this.forCaller(requestId, caller, input, log);
     } catch (err) {
       const error = isRedisDown(err) ? new AppError('service_unavailable', undefined, { cause: err }) : toAppError(err);
       log.error({ err }, 'click2call failed');
@@ -92,10 +90,13 @@ export class Click2CallService {
     return { response: this.fail(requestId, '', 'queued', error, false), retryAfterSeconds };
   }
 
-  private async forCaller(requestId: string, caller: Caller, input: Click2CallInput, log: Logger): Promise<Click2CallAnswer> {
+  private async forCaller(requestId: string, caller: Caller, input: Click2CallInput, log: Logger): Promise<Click2CallResult> {
     const statusUrl = this.deps.statusUrl(requestId);
     const base = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod };
     const at = this.now();
+    // Every authenticated request counts against the account's rate, inside the one write that stores it.
+    const rate = this.deps.limiter.counter(`acct:${caller.account.id}`, caller.account.policy.rate_per_minute, at);
+    const limited = () => this.rateLimited(requestId, rate.retryAfterSeconds, 'this account');
     let request: Click2CallRequest;
     let pbx: PbxKind;
     try {
@@ -110,15 +111,10 @@ export class Click2CallService {
       const error = toAppError(err);
       if (error.code === 'internal_error') throw err;
       const refusedDoc = createRefused({ ...base, requestData: safeRequestData(input.fields) }, statusError(error), at);
-      await this.deps.statusStore.create(caller.account.id, refusedDoc, at);
+      const outcome = await this.deps.statusStore.create(caller.account.id, refusedDoc, at, { rate });
+      if (outcome.kind === 'limited') return limited();
       log.info({ code: error.code }, 'click2call refused');
-      return this.fail(requestId, statusUrl, 'failed', error, true);
-    }
-
-    const original = await this.deps.duplicates.original(caller.account.id, { ...request, pbx }, requestId);
-    if (original !== undefined) {
-      log.info({ original_request_id: original }, 'click2call repeat answered with the original request');
-      return this.replay(original);
+      return { response: this.fail(requestId, statusUrl, 'failed', error, true) };
     }
 
     const wait = Math.min(request.wait ?? (pbx === 'switchvox' ? request.timeout + 10 : this.deps.defaultWaitSeconds), MAX_WAIT_SECONDS);
@@ -134,7 +130,13 @@ export class Click2CallService {
       deadline_ms: at + (wait > 0 ? wait : this.deps.queueMaxAgeSeconds) * 1000,
     };
     // Write the status document before enqueueing, so the worker always finds it.
-    await this.deps.statusStore.create(caller.account.id, createQueued({ ...base, requestData }, at), at);
+    const repeat = this.deps.duplicates.marker(caller.account.id, { ...request, pbx });
+    const outcome = await this.deps.statusStore.create(caller.account.id, createQueued({ ...base, requestData }, at), at, { rate, ...(repeat ? { repeat } : {}) });
+    if (outcome.kind === 'limited') return limited();
+    if (outcome.kind === 'duplicate') {
+      log.info({ original_request_id: outcome.originalId }, 'click2call repeat answered with the original request');
+      return { response: await this.replay(outcome.originalId) };
+    }
     const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, (c) => VERDICT_STATES.includes(c.state), wait * 1000) : undefined;
     try {
       await this.deps.queue.add('call', job, { jobId: requestId });
@@ -143,9 +145,9 @@ export class Click2CallService {
       throw err;
     }
     log.info({ pbx, wait }, 'click2call queued');
-    if (!verdict) return this.success(requestId, statusUrl, 'queued');
+    if (!verdict) return { response: this.success(requestId, statusUrl, 'queued') };
     const change = await verdict.promise;
-    return change ? this.answerFor(requestId, statusUrl, change) : this.onWaitExpired(requestId, statusUrl, wait, log);
+    return { response: change ? this.answerFor(requestId, statusUrl, change) : await this.onWaitExpired(requestId, statusUrl, wait, log) };
   }
 
   /** Past the wait bound: cancel if the call has not reached the PBX, else report it as dispatching. */

@@ -21,7 +21,9 @@ export async function freePort(): Promise<number> {
 /** Starts a built script with the same Node as the bench; output goes to <logDir>/<name>.log. */
 export function spawnNode(script: string, args: string[], env: Record<string, string>, logDir: string, name: string): Child {
   const log = openSync(join(logDir, `${name}.log`), 'a');
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  // BENCH_PROFILE=1 writes a V8 CPU profile per process into the log folder, to see where time goes.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [];
+  const child = spawn(process.execPath, [...profile, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   return { name, process: child };
 }
 

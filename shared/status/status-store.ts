@@ -29,6 +29,35 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 `;
 
+// Admission of a new request in one round trip: count it against its rate limit, then (unless it
+// repeats an earlier call) store its document and list it in the account's history.
+const CREATE_SCRIPT = `
+if KEYS[3] ~= '' then
+  local n = redis.call('INCR', KEYS[3])
+  if n == 1 then redis.call('EXPIRE', KEYS[3], ARGV[6]) end
+  if n > tonumber(ARGV[5]) then return {'limited'} end
+end
+if KEYS[4] ~= '' then
+  if not redis.call('SET', KEYS[4], ARGV[1], 'NX', 'EX', ARGV[7]) then return {'duplicate', redis.call('GET', KEYS[4])} end
+end
+redis.call('HSET', KEYS[1], 'a', ARGV[2], 'v', '1', 'd', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[8])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[9]) - 1)
+redis.call('EXPIRE', KEYS[2], ARGV[8])
+return {'created'}
+`;
+
+/** Optional checks `create` makes atomically before storing. */
+export interface Admission {
+  /** A rate-limit counter to increment; over `limit` the request is refused and nothing stored. */
+  rate?: { key: string; limit: number; ttlSeconds: number };
+  /** A repeat marker: when it already names a request, that original is returned instead. */
+  repeat?: { key: string; ttlSeconds: number };
+}
+
+export type CreateOutcome = { kind: 'created' } | { kind: 'limited' } | { kind: 'duplicate'; originalId: string };
+
 const HISTORY_LIMIT = 1000;
 const MAX_UPDATE_ATTEMPTS = 20;
 
@@ -43,6 +72,7 @@ export class StatusStore {
   ) {
     this.channel = `${prefix}:status-changes`;
     redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
+    redis.defineCommand('c2cStatusCreate', { numberOfKeys: 4, lua: CREATE_SCRIPT });
   }
 
   private key(id: string): string {
@@ -57,18 +87,27 @@ export class StatusStore {
     return `${this.prefix}:acct:${accountId}:history`;
   }
 
-  /** Stores a new document and lists it in the account's history, in one round trip. */
-  async create(accountId: string, doc: StatusDocument, atMs: number): Promise<void> {
-    const key = this.key(doc.request_id);
-    const history = this.historyKey(accountId);
-    await this.redis
-      .multi()
-      .hset(key, 'a', accountId, 'v', '1', 'd', JSON.stringify(doc))
-      .expire(key, this.ttlSeconds)
-      .zadd(history, atMs, doc.request_id)
-      .zremrangebyrank(history, 0, -HISTORY_LIMIT - 1)
-      .expire(history, this.ttlSeconds)
-      .exec();
+  /** Stores a new document and lists it in the account's history, after the admission checks, in one round trip. */
+  async create(accountId: string, doc: StatusDocument, atMs: number, admission: Admission = {}): Promise<CreateOutcome> {
+    const { rate, repeat } = admission;
+    const [kind, originalId] = await (this.redis as unknown as StatusScripts).c2cStatusCreate(
+      this.key(doc.request_id),
+      this.historyKey(accountId),
+      rate?.key ?? '',
+      repeat?.key ?? '',
+      doc.request_id,
+      accountId,
+      JSON.stringify(doc),
+      String(atMs),
+      String(rate?.limit ?? 0),
+      String(rate?.ttlSeconds ?? 0),
+      String(repeat?.ttlSeconds ?? 0),
+      String(this.ttlSeconds),
+      String(HISTORY_LIMIT),
+    );
+    if (kind === 'limited') return { kind };
+    if (kind === 'duplicate' && originalId) return { kind, originalId };
+    return { kind: 'created' };
   }
 
   async get(id: string): Promise<StoredStatus | undefined> {
@@ -78,12 +117,15 @@ export class StatusStore {
   }
 
   /**
-   * Applies a pure transition with optimistic concurrency. Returns the new document, or undefined
+   * Applies a pure transition with optimistic concurrency. Returns the stored result, or undefined
    * when the document is gone or the transition no longer applies (another writer moved it on).
+   * `known` (what this writer stored last) saves the read; a conflict falls back to reading.
+   * A transition that returns the document unchanged writes nothing.
    */
-  async update(id: string, transition: (doc: StatusDocument) => StatusDocument): Promise<StatusDocument | undefined> {
+  async update(id: string, transition: (doc: StatusDocument) => StatusDocument, known?: StoredStatus): Promise<StoredStatus | undefined> {
+    let current = known;
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.get(id);
+      current ??= await this.get(id);
       if (!current) return undefined;
       let next: StatusDocument;
       try {
@@ -92,6 +134,7 @@ export class StatusStore {
         if (err instanceof TransitionError) return undefined;
         throw err;
       }
+      if (next === current.doc) return current;
       const change: StatusChange = { id, v: current.version + 1, state: next.state };
       if (next.response?.error && next.state !== current.doc.state) change.error = next.response.error;
       const result = await (this.redis as unknown as StatusScripts).c2cStatusUpdate(
@@ -101,8 +144,9 @@ export class StatusStore {
         this.channel,
         JSON.stringify(change),
       );
-      if (result === 1) return next;
+      if (result === 1) return { accountId: current.accountId, version: current.version + 1, doc: next };
       if (result === -1) return undefined;
+      current = undefined;
     }
     throw new AppError('internal_error', `status ${id} kept changing under concurrent writers`);
   }
@@ -130,4 +174,5 @@ export class StatusStore {
 
 interface StatusScripts {
   c2cStatusUpdate(key: string, version: string, doc: string, channel: string, message: string): Promise<number>;
+  c2cStatusCreate(...args: string[]): Promise<[string, string?]>;
 }

@@ -80,7 +80,7 @@ export function createAsteriskDriver(
       calls.forget(ids);
       throw err;
     }
-    logger.info({ request_id: call.requestId, action_id: actionId, mode: identity.mode }, 'originate sent');
+    logger.debug({ request_id: call.requestId, action_id: actionId, mode: identity.mode }, 'originate sent');
     let reply;
     try {
       reply = await connection.send(headers);
