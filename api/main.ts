@@ -69,7 +69,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   const queue = new Queue(CALL_QUEUE, {
     connection: redis,
     prefix,
-    defaultJobOptions: { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { age: 24 * 3600 } },
+    defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
   });
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
   const tokenKey = deriveKey(config.masterKey, 'status-token');

@@ -32,7 +32,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
       concurrency: config.workerConcurrency,
       // At most once: a job whose worker died is failed, never handed to another worker to dial again.
       maxStalledCount: 0,
-      removeOnComplete: { count: 1000 },
+      removeOnComplete: { count: 0 },
       removeOnFail: { age: 24 * 3600 },
     },
   );
@@ -43,7 +43,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     async (job: Job<PbxTestJob>) => {
       const loaded = await accounts.loadPbx(job.data.account_id, job.data.pbx);
       if (!loaded) return { ok: false, detail: 'no connection configured' };
-      return drivers.get(job.data.account_id, loaded.connection, loaded.revision).test();
+      return drivers.get(job.data.account_id, job.data.pbx, loaded.revision, loaded.open).test();
     },
     { connection: createRedis(config.redisUrl, 'worker', logger), prefix, concurrency: 10, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
   );

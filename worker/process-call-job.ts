@@ -77,7 +77,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
   try {
     const loaded = await deps.accounts.loadPbx(job.account_id, job.pbx);
     if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
-    const driver = deps.drivers.get(job.account_id, loaded.connection, loaded.revision);
+    const driver = deps.drivers.get(job.account_id, job.pbx, loaded.revision, loaded.open);
     const accepted = await driver.placeCall(call, observer);
     await status.apply((doc) => markAccepted(doc, accepted.responseData, now()));
     log.info('call request accepted by the PBX');

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { verifyStatusToken } from '../../shared/security/tokens.js';
-import type { StatusStore, StoredStatus } from '../../shared/status/status-store.js';
+import type { StatusDocument } from '../../shared/status/status-document.js';
+import type { StatusStore } from '../../shared/status/status-store.js';
 import type { ApiKeyAuth } from '../auth/api-key-auth.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { presentedApiKey } from '../middleware/request-context.js';
@@ -17,17 +18,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_LONG_POLL_SECONDS = 30;
 const NOT_FOUND = { error: { code: 'not_found', message: 'No such request, or no access to it.' } };
 
-const etagOf = (stored: StoredStatus) => `"${stored.version}"`;
+type RawStatus = NonNullable<Awaited<ReturnType<StatusStore['getRaw']>>>;
+
+const etagOf = (stored: RawStatus) => `"${stored.version}"`;
 
 /** `GET /v1/status/{id}`: token or owner's key; anything else is the same 404 (SPEC §3). */
 export function statusRoutes(deps: StatusRouteDeps): Router {
   const router = Router();
 
-  async function readable(req: Request, id: string): Promise<StoredStatus | undefined> {
+  async function readable(req: Request, id: string): Promise<RawStatus | undefined> {
     if (!UUID.test(id)) return undefined;
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     const tokenOk = token !== undefined && verifyStatusToken(deps.tokenKey, id, token);
-    const stored = await deps.statusStore.get(id);
+    const stored = await deps.statusStore.getRaw(id);
     if (!stored) return undefined;
     if (tokenOk) return stored;
     // Only a header key here: an api_key in the status URL would end up in browser histories.
@@ -51,10 +54,10 @@ export function statusRoutes(deps: StatusRouteDeps): Router {
       res.on('close', () => abort.abort());
       const change = deps.feed.waitFor(id, (c) => c.v > version, waitSeconds * 1000, abort.signal);
       // Re-read after subscribing, so a change that landed in between is not missed.
-      const latest = await deps.statusStore.get(id);
+      const latest = await deps.statusStore.getRaw(id);
       if (latest && latest.version > version) change.cancel();
       else await change.promise;
-      stored = (await deps.statusStore.get(id)) ?? stored;
+      stored = (await deps.statusStore.getRaw(id)) ?? stored;
     }
     res.setHeader('ETag', etagOf(stored));
     if (req.get('if-none-match') === etagOf(stored)) {
@@ -62,10 +65,11 @@ export function statusRoutes(deps: StatusRouteDeps): Router {
       return;
     }
     if (req.accepts(['json', 'html']) === 'html') {
-      res.type('html').send(renderStatusPage(stored.doc));
+      res.type('html').send(renderStatusPage(JSON.parse(stored.json) as StatusDocument));
       return;
     }
-    res.json({ c2c_status: stored.doc });
+    // The stored text is already the document: wrap it instead of parsing and re-serialising it.
+    res.type('json').send(`{"c2c_status":${stored.json}}`);
   });
 
   return router;

@@ -173,14 +173,14 @@ export class AccountStore {
   }
 
   /**
-   * Loads and decrypts a connection. Only the worker (and the admin `test` call) need the secrets;
-   * `revision` changes whenever the settings do, so cached drivers can be rebuilt.
+   * Loads a connection, still sealed. Only the worker (and the admin `test` call) need the secrets,
+   * and only when a driver is (re)built: `revision` changes whenever the settings do, and `open()`
+   * decrypts them.
    */
-  async loadPbx(accountId: string, kind: PbxKind): Promise<{ connection: PbxConnection; revision: string } | undefined> {
+  async loadPbx(accountId: string, kind: PbxKind): Promise<{ revision: string; open: () => PbxConnection } | undefined> {
     const json = await this.redis.hget(this.pbxKey(accountId), kind);
     if (json == null) return undefined;
     const stored = JSON.parse(json) as StoredPbx;
-    const settings = open(this.masterKey, stored.sealed);
-    return { connection: { kind, settings } as PbxConnection, revision: stored.sealed };
+    return { revision: stored.sealed, open: () => ({ kind, settings: open(this.masterKey, stored.sealed) }) as PbxConnection };
   }
 }

@@ -48,6 +48,13 @@ redis.call('EXPIRE', KEYS[2], ARGV[8])
 return {'created'}
 `;
 
+// The claim is a field of the document's own hash: it expires with it and costs no extra key.
+const CLAIM_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('HSETNX', KEYS[1], 'c', ARGV[1]) == 1 then return {1, ARGV[1]} end
+return {0, redis.call('HGET', KEYS[1], 'c')}
+`;
+
 /** Optional checks `create` makes atomically before storing. */
 export interface Admission {
   /** A rate-limit counter to increment; over `limit` the request is refused and nothing stored. */
@@ -73,14 +80,11 @@ export class StatusStore {
     this.channel = `${prefix}:status-changes`;
     redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
     redis.defineCommand('c2cStatusCreate', { numberOfKeys: 4, lua: CREATE_SCRIPT });
+    redis.defineCommand('c2cStatusClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   }
 
   private key(id: string): string {
     return `${this.prefix}:st:${id}`;
-  }
-
-  private claimKey(id: string): string {
-    return `${this.prefix}:claim:${id}`;
   }
 
   historyKey(accountId: string): string {
@@ -111,9 +115,15 @@ export class StatusStore {
   }
 
   async get(id: string): Promise<StoredStatus | undefined> {
+    const raw = await this.getRaw(id);
+    return raw && { accountId: raw.accountId, version: raw.version, doc: JSON.parse(raw.json) as StatusDocument };
+  }
+
+  /** The document as stored (JSON text), for readers that pass it through without parsing. */
+  async getRaw(id: string): Promise<{ accountId: string; version: number; json: string } | undefined> {
     const [accountId, version, json] = await this.redis.hmget(this.key(id), 'a', 'v', 'd');
     if (accountId == null || version == null || json == null) return undefined;
-    return { accountId, version: Number(version), doc: JSON.parse(json) as StatusDocument };
+    return { accountId, version: Number(version), json };
   }
 
   /**
@@ -157,9 +167,10 @@ export class StatusStore {
    * the same request (a re-run job) loses too, so a call is never dialed twice.
    */
   async claim(id: string, owner: ClaimOwner): Promise<{ won: boolean; holder: ClaimOwner }> {
-    const won = await this.redis.set(this.claimKey(id), owner, 'EX', this.ttlSeconds, 'NX');
-    if (won === 'OK') return { won: true, holder: owner };
-    return { won: false, holder: ((await this.redis.get(this.claimKey(id))) ?? owner) as ClaimOwner };
+    const result = await (this.redis as unknown as StatusScripts).c2cStatusClaim(this.key(id), owner);
+    // No document (expired or never stored): nobody may dial it.
+    if (result === null) return { won: false, holder: 'expire' };
+    return { won: result[0] === 1, holder: result[1] as ClaimOwner };
   }
 
   /** Request ids of an account, newest first; `beforeMs` pages back in time. */
@@ -175,4 +186,5 @@ export class StatusStore {
 interface StatusScripts {
   c2cStatusUpdate(key: string, version: string, doc: string, channel: string, message: string): Promise<number>;
   c2cStatusCreate(...args: string[]): Promise<[string, string?]>;
+  c2cStatusClaim(key: string, owner: string): Promise<[number, string] | null>;
 }

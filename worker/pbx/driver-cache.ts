@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PbxConnection } from '../../shared/accounts/pbx-settings.js';
+import type { PbxConnection, PbxKind } from '../../shared/accounts/pbx-settings.js';
 import { createPbxDriver, type DriverOptions } from './create-pbx-driver.js';
 import type { PbxDriver } from './pbx-driver.js';
 
@@ -15,8 +15,9 @@ export class DriverCache {
     private readonly logger: Logger,
   ) {}
 
-  get(accountId: string, connection: PbxConnection, revision: string): PbxDriver {
-    const key = `${accountId}:${connection.kind}`;
+  /** The driver for this account's PBX at `revision`; `open` decrypts the settings only when one is built. */
+  get(accountId: string, kind: PbxKind, revision: string, open: () => PbxConnection): PbxDriver {
+    const key = `${accountId}:${kind}`;
     const cached = this.drivers.get(key);
     if (cached && cached.revision === revision) return cached.driver;
     if (cached) {
@@ -24,7 +25,7 @@ export class DriverCache {
       const old = cached.driver;
       setTimeout(() => void old.close().catch(() => {}), 60_000).unref();
     }
-    const driver = createPbxDriver(connection, { ...this.options, logger: this.logger.child({ account_id: accountId, pbx: connection.kind }) });
+    const driver = createPbxDriver(open(), { ...this.options, logger: this.logger.child({ account_id: accountId, pbx: kind }) });
     this.drivers.set(key, { revision, driver });
     return driver;
   }
