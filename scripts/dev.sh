@@ -10,6 +10,20 @@ npm run --silent build
 
 state=.dev
 mkdir -p "$state"
+
+# Run on a maintained Node LTS: when the machine's Node is older than 22, take Node 24 LTS from the
+# npm registry (the node-<platform>-<arch> package carries the official binary) into .dev/node.
+NODE=node
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
+  if [ ! -x "$state/node/bin/node" ]; then
+    echo "Node $(node -v) is past its end of life; fetching Node 24 LTS from the npm registry…"
+    pkg="node-$(node -p 'process.platform')-$(node -p 'process.arch')@24"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "$pkg" >/dev/null && tar xzf ./*.tgz)
+    rm -rf "$state/node" && mv "$tmp/package" "$state/node" && rm -rf "$tmp"
+  fi
+  NODE="$state/node/bin/node"
+fi
 # Secrets generated once and kept in .dev/ (git-ignored), so restarts keep the demo account working.
 [ -s "$state/master.key" ] || node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))" > "$state/master.key"
 [ -s "$state/admin.token" ] || node -e "process.stdout.write(require('crypto').randomBytes(24).toString('base64url'))" > "$state/admin.token"
@@ -33,9 +47,9 @@ export LOG_LEVEL=${LOG_LEVEL:-info}
 AMI_SANDBOX_PORT=${AMI_SANDBOX_PORT:-$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
 export AMI_SANDBOX_PORT
 
-node dist/test/doubles/ami/run-ami-sandbox.js > "$state/ami-sandbox.log" 2>&1 & pids+=($!)
-node dist/api/main.js > "$state/web.log" 2>&1 & pids+=($!)
-node dist/worker/main.js > "$state/worker.log" 2>&1 & pids+=($!)
+"$NODE" dist/test/doubles/ami/run-ami-sandbox.js > "$state/ami-sandbox.log" 2>&1 & pids+=($!)
+"$NODE" dist/api/main.js > "$state/web.log" 2>&1 & pids+=($!)
+"$NODE" dist/worker/main.js > "$state/worker.log" 2>&1 & pids+=($!)
 
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
@@ -53,7 +67,7 @@ admin policy set "$account" --json '{"default_pbx":"asterisk"}' >/dev/null
 
 cat <<TXT
 
-c2c-relay is running (logs in $state/):
+c2c-relay is running on Node $("$NODE" -v) (logs in $state/):
   API      $PUBLIC_BASE_URL      (admin token in $state/admin.token)
   Redis    $REDIS_URL
   sandbox  Asterisk AMI double on 127.0.0.1:$AMI_SANDBOX_PORT (extensions 1001-1005)
