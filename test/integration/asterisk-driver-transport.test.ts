@@ -1,7 +1,6 @@
 /** The Asterisk driver's connection: reconnects, timeouts, keep-alive, TLS pinning, secrets kept out of sight. */
 import { expect } from 'chai';
 import { generate } from 'selfsigned';
-import { AppError } from '../../shared/errors.js';
 import { headerValue } from '../../worker/pbx/asterisk/ami-codec.js';
 import { AmiConnection } from '../../worker/pbx/asterisk/ami-connection.js';
 import { createAsteriskDriver } from '../../worker/pbx/asterisk/asterisk-driver.js';
@@ -9,16 +8,7 @@ import { type AmiDouble, startAmiDouble } from '../doubles/ami/ami-double.js';
 import { captureLogs, doubleOptions, FAST, type Rig, settingsFor, startRig } from '../doubles/ami/driver-fixture.js';
 import { call, recordingObserver } from '../support/driver-conformance.js';
 import { eventually } from '../support/eventually.js';
-
-async function failureOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected a failure');
-}
+import { failureOf } from '../support/failure-of.js';
 
 describe('Asterisk driver transport', () => {
   let rig: Rig | undefined;

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { AppError } from '../../shared/errors.js';
 import { createAsteriskDriver } from '../../worker/pbx/asterisk/asterisk-driver.js';
 import { startAmiDouble } from '../doubles/ami/ami-double.js';
 import {
@@ -13,6 +12,7 @@ import {
 } from '../doubles/ami/driver-fixture.js';
 import { call, type ConformanceTarget, recordingObserver, runDriverConformance } from '../support/driver-conformance.js';
 import { eventually } from '../support/eventually.js';
+import { failureOf } from '../support/failure-of.js';
 
 async function target(secret = 'relaysecret'): Promise<ConformanceTarget> {
   const rig = await startRig(doubleOptions(), { secret });
@@ -30,16 +30,6 @@ runDriverConformance('asterisk', {
   numbers: { extension: '1001', answers: '5550199', refused: '*999', refusedMessage: 'Extension does not exist.' },
   unknownExtension: '1999',
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('Asterisk driver over AMI', () => {
   let rig: Rig | undefined;

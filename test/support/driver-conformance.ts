@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
+import { failureOf } from './failure-of.js';
 import type { CallEvent, PbxDriver, PlaceCall } from '../../worker/pbx/pbx-driver.js';
 
 /** A PBX double plus a driver pointed at it, as one conformance run needs it. */
@@ -52,17 +53,6 @@ export function recordingObserver(refuse = false) {
   };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err, 'drivers throw AppError, never raw errors').to.be.instanceOf(AppError);
-    const appError = err as AppError;
-    return { code: appError.code, message: appError.message };
-  }
-  throw new Error('expected the call to fail');
-}
-
 /** The behaviour every PbxDriver must show, whatever PBX it speaks to. */
 export function runDriverConformance(name: string, harness: ConformanceHarness): void {
   describe(`PbxDriver conformance: ${name}`, () => {
@@ -86,7 +76,7 @@ export function runDriverConformance(name: string, harness: ConformanceHarness):
 
     it('when the request was cancelled before dispatch, then the PBX never receives a call request', async () => {
       target = await harness.start();
-      const failure = await codeOf(
+      const failure = await failureOf(
         target.driver.placeCall(call({ dialFirst: extension, dialSecond: answers }), recordingObserver(true)),
       );
       expect(failure.code).to.equal('pbx_timeout');
@@ -95,7 +85,7 @@ export function runDriverConformance(name: string, harness: ConformanceHarness):
 
     it('when the PBX refuses the call, then the error is pbx_error with its message verbatim', async () => {
       target = await harness.start();
-      const failure = await codeOf(
+      const failure = await failureOf(
         target.driver.placeCall(call({ dialFirst: extension, dialSecond: refused }), recordingObserver()),
       );
       expect(failure.code).to.equal('pbx_error');
@@ -104,7 +94,7 @@ export function runDriverConformance(name: string, harness: ConformanceHarness):
 
     it('when the credentials are wrong, then the error is pbx_auth_failed and no call is placed', async () => {
       target = await harness.startWithBadCredentials();
-      const failure = await codeOf(
+      const failure = await failureOf(
         target.driver.placeCall(call({ dialFirst: extension, dialSecond: answers }), recordingObserver()),
       );
       expect(failure.code).to.equal('pbx_auth_failed');
@@ -113,7 +103,7 @@ export function runDriverConformance(name: string, harness: ConformanceHarness):
 
     it('when nothing listens at the PBX address, then the error is pbx_unreachable', async () => {
       target = await harness.startUnreachable();
-      const failure = await codeOf(
+      const failure = await failureOf(
         target.driver.placeCall(call({ dialFirst: extension, dialSecond: answers }), recordingObserver()),
       );
       expect(failure.code).to.equal('pbx_unreachable');
@@ -138,7 +128,7 @@ export function runDriverConformance(name: string, harness: ConformanceHarness):
       it('when dial_as is not an extension of the PBX, then dial_as_not_found and nothing is dispatched', async () => {
         target = await harness.start();
         const observer = recordingObserver();
-        const failure = await codeOf(
+        const failure = await failureOf(
           target.driver.placeCall(call({ dialFirst: extension, dialAs: unknownExtension, dialSecond: answers }), observer),
         );
         expect(failure.code).to.equal('dial_as_not_found');

@@ -1,9 +1,7 @@
 /** Shared set-up for the Switchvox driver tests: a double, settings pointing at it, and small helpers. */
-import { expect } from 'chai';
 import net from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { SwitchvoxSettings } from '../../../shared/accounts/pbx-settings.js';
-import { AppError } from '../../../shared/errors.js';
 import type { PbxDriver } from '../../../worker/pbx/pbx-driver.js';
 import { createSwitchvoxDriver, type SwitchvoxDriverTuning } from '../../../worker/pbx/switchvox/switchvox-driver.js';
 import { startSwitchvoxDouble, type SwitchvoxDouble, type SwitchvoxDoubleOptions } from './switchvox-double.js';
@@ -70,15 +68,7 @@ export function pairTracker() {
   };
 }
 
-export async function failureOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected a failure');
-}
+export { failureOf } from '../../support/failure-of.js';
 
 /** A port where nothing listens (taken from the OS, then released). */
 export async function freePort(): Promise<number> {
