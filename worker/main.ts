@@ -56,6 +56,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     logger.warn({ request_id: jobId, reason: failedReason }, 'call job failed');
     void statusStore
       .update(jobId, (doc) => (isTerminal(doc.state) ? doc : markFailed(doc, INTERRUPTED, Date.now())))
+      .then((stored) => stored && statusStore.release(stored.accountId, jobId))
       .catch((err: unknown) => logger.error({ err, request_id: jobId }, 'could not mark failed job'));
   });
 

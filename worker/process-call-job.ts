@@ -43,6 +43,9 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     return;
   }
 
+  // The call counts against max_concurrent until it ends; when the PBX reports no progress, its verdict is the end.
+  let callGoesOn = false;
+  const release = () => store.release(job.account_id, id).catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
   let dispatched = false;
   let openGate: () => void = () => {};
   const gate = new Promise<void>((resolve) => (openGate = resolve));
@@ -68,7 +71,11 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
       const at = now();
       status
         .enqueue((doc) => markProgress(doc, event, at), gate)
-        .then(() => log[isTerminal(event.event) ? 'info' : 'debug']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
+        .then(() => {
+          const ended = isTerminal(event.event);
+          if (ended) void release();
+          log[ended ? 'info' : 'debug']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress');
+        })
         .catch((err: unknown) => log.error({ err }, 'could not record call progress'));
     },
   };
@@ -80,6 +87,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     const driver = deps.drivers.get(job.account_id, job.pbx, loaded.revision, loaded.open);
     const accepted = await driver.placeCall(call, observer);
     await status.apply((doc) => markAccepted(doc, accepted.responseData, now()));
+    callGoesOn = accepted.progressFollows === true;
     log.info('call request accepted by the PBX');
   } catch (err) {
     if (err instanceof NotOurs) return;
@@ -92,5 +100,6 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     }
   } finally {
     openGate();
+    if (!callGoesOn) await release();
   }
 }

@@ -131,8 +131,14 @@ export class Click2CallService {
     };
     // Write the status document before enqueueing, so the worker always finds it.
     const repeat = this.deps.duplicates.marker(caller.account.id, { ...request, pbx });
-    const outcome = await this.deps.statusStore.create(caller.account.id, createQueued({ ...base, requestData }, at), at, { rate, ...(repeat ? { repeat } : {}) });
+    // A call counts as in progress until its end, or at most both legs' ring time plus a minute.
+    const active = { limit: caller.account.policy.max_concurrent, untilMs: at + (2 * request.timeout + 60) * 1000 };
+    const outcome = await this.deps.statusStore.create(caller.account.id, createQueued({ ...base, requestData }, at), at, { rate, active, ...(repeat ? { repeat } : {}) });
     if (outcome.kind === 'limited') return limited();
+    if (outcome.kind === 'busy') {
+      const error = new AppError('rate_limited', `At most ${active.limit} calls may be in progress for this account; retry when one has ended.`);
+      return { response: this.fail(requestId, '', 'queued', error, false), retryAfterSeconds: 5 };
+    }
     if (outcome.kind === 'duplicate') {
       log.info({ original_request_id: outcome.originalId }, 'click2call repeat answered with the original request');
       return { response: await this.replay(outcome.originalId) };
@@ -155,7 +161,8 @@ export class Click2CallService {
     const claim = await this.deps.statusStore.claim(requestId, 'cancel');
     if (claim.won || claim.holder !== 'dispatch') {
       const error: StatusError = { code: 'pbx_timeout', message: `No PBX verdict within ${wait} s; the request was cancelled and will not be dialed.` };
-      await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()));
+      const expired = await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()));
+      if (expired) await this.deps.statusStore.release(expired.accountId, requestId);
       log.warn({ wait }, 'click2call cancelled at the wait bound');
       return this.fail(requestId, statusUrl, 'expired', new AppError(error.code, error.message), true);
     }

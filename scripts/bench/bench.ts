@@ -69,7 +69,7 @@ async function provision(port: number, amiPort: number): Promise<string> {
   const { account } = await admin(port, 'POST', '/admin/v1/accounts', { name: 'bench' });
   const { key } = await admin(port, 'POST', `/admin/v1/accounts/${account.id}/keys`, { label: 'bench' });
   await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/pbx/asterisk`, { host: '127.0.0.1', port: amiPort, username: 'relay', secret: 'relaysecret' });
-  await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/policy`, { default_pbx: 'asterisk', rate_per_minute: 10_000_000 });
+  await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/policy`, { default_pbx: 'asterisk', rate_per_minute: 10_000_000, max_concurrent: 10_000 });
   return key.api_key as string;
 }
 

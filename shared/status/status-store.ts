@@ -40,6 +40,15 @@ end
 if KEYS[4] ~= '' then
   if not redis.call('SET', KEYS[4], ARGV[1], 'NX', 'EX', ARGV[7]) then return {'duplicate', redis.call('GET', KEYS[4])} end
 end
+if KEYS[5] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[4])
+  if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[10]) then
+    if KEYS[4] ~= '' then redis.call('DEL', KEYS[4]) end
+    return {'busy'}
+  end
+  redis.call('ZADD', KEYS[5], ARGV[11], ARGV[1])
+  redis.call('EXPIRE', KEYS[5], ARGV[8])
+end
 redis.call('HSET', KEYS[1], 'a', ARGV[2], 'v', '1', 'd', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
@@ -61,9 +70,11 @@ export interface Admission {
   rate?: { key: string; limit: number; ttlSeconds: number };
   /** A repeat marker: when it already names a request, that original is returned instead. */
   repeat?: { key: string; ttlSeconds: number };
+  /** Calls in progress for the account: at `limit` the request is refused; else it counts until released or `untilMs`. */
+  active?: { limit: number; untilMs: number };
 }
 
-export type CreateOutcome = { kind: 'created' } | { kind: 'limited' } | { kind: 'duplicate'; originalId: string };
+export type CreateOutcome = { kind: 'created' } | { kind: 'limited' } | { kind: 'busy' } | { kind: 'duplicate'; originalId: string };
 
 const HISTORY_LIMIT = 1000;
 const MAX_UPDATE_ATTEMPTS = 20;
@@ -79,12 +90,21 @@ export class StatusStore {
   ) {
     this.channel = `${prefix}:status-changes`;
     redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
-    redis.defineCommand('c2cStatusCreate', { numberOfKeys: 4, lua: CREATE_SCRIPT });
+    redis.defineCommand('c2cStatusCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
     redis.defineCommand('c2cStatusClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   }
 
   private key(id: string): string {
     return `${this.prefix}:st:${id}`;
+  }
+
+  private activeKey(accountId: string): string {
+    return `${this.prefix}:acct:${accountId}:active`;
+  }
+
+  /** The call no longer counts against the account's `max_concurrent`. */
+  async release(accountId: string, id: string): Promise<void> {
+    await this.redis.zrem(this.activeKey(accountId), id);
   }
 
   historyKey(accountId: string): string {
@@ -93,12 +113,13 @@ export class StatusStore {
 
   /** Stores a new document and lists it in the account's history, after the admission checks, in one round trip. */
   async create(accountId: string, doc: StatusDocument, atMs: number, admission: Admission = {}): Promise<CreateOutcome> {
-    const { rate, repeat } = admission;
+    const { rate, repeat, active } = admission;
     const [kind, originalId] = await (this.redis as unknown as StatusScripts).c2cStatusCreate(
       this.key(doc.request_id),
       this.historyKey(accountId),
       rate?.key ?? '',
       repeat?.key ?? '',
+      active ? this.activeKey(accountId) : '',
       doc.request_id,
       accountId,
       JSON.stringify(doc),
@@ -108,8 +129,10 @@ export class StatusStore {
       String(repeat?.ttlSeconds ?? 0),
       String(this.ttlSeconds),
       String(HISTORY_LIMIT),
+      String(active?.limit ?? 0),
+      String(active?.untilMs ?? 0),
     );
-    if (kind === 'limited') return { kind };
+    if (kind === 'limited' || kind === 'busy') return { kind };
     if (kind === 'duplicate' && originalId) return { kind, originalId };
     return { kind: 'created' };
   }

@@ -3,7 +3,8 @@ import { startWeb, type WebHandle } from '../../api/main.js';
 import { createLogger } from '../../shared/logger.js';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { LogCapture } from '../support/log-capture.js';
-import { provision, startRelay, type Relay } from '../support/relay.js';
+import { eventually } from '../support/eventually.js';
+import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
 
 describe('rate limits across API instances', function () {
   this.timeout(20000);
@@ -46,5 +47,28 @@ describe('rate limits across API instances', function () {
       codes.push((await call(port, 'api_key=wrong&dial_first=1&dial_second=2')).body.errors[0].error.code);
     }
     expect(codes).to.deep.equal(['invalid_api_key', 'invalid_api_key', 'invalid_api_key', 'rate_limited', 'rate_limited']);
+  });
+});
+
+describe('max_concurrent', function () {
+  this.timeout(20000);
+  it('when an account has max_concurrent calls in progress, then the next is refused until one ends', async () => {
+    const relay = await startRelay();
+    const pbx = await startHttpPbxDouble({ outcomes: { '5550198': { kind: 'slow', delayMs: 1500 } } });
+    try {
+      const { apiKey } = await provision(relay, 'other', { url: `${pbx.url}/c2c?to={dial_second}`, timeout_ms: 5000 }, { default_pbx: 'other', max_concurrent: 1 });
+      const slow = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550198', wait: '0' });
+      expect(slow.status).to.equal('success');
+      const response = await fetch(`${relay.base}/v1/click2call?api_key=${apiKey}&dial_first=1001&dial_second=5550100`);
+      const refused = ((await response.json()) as any).response;
+      expect(refused.errors[0].error.code).to.equal('rate_limited');
+      expect(refused.errors[0].error.message).to.contain('At most 1 calls may be in progress');
+      expect(response.headers.get('retry-after')).to.equal('5');
+      await eventually(async () => expect((await statusOf(slow.status_url)).body.c2c_status.state).to.equal('accepted'), { timeoutMs: 5000 });
+      await eventually(async () => expect((await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550100' })).status).to.equal('success'), { timeoutMs: 3000 });
+    } finally {
+      await relay.stop();
+      await pbx.close();
+    }
   });
 });

@@ -38,6 +38,8 @@ export interface CallObserver {
 export interface CallAccepted {
   /** What the PBX answered, as parsed from the wire (never containing secrets). */
   responseData: unknown;
+  /** True when the driver will report the call's progress up to its end (a terminal CallEvent). */
+  progressFollows?: boolean;
 }
 
 export interface PbxTestResult {

@@ -90,7 +90,7 @@ export function createAsteriskDriver(
       throw err;
     }
     const responseData = headersToObject(reply.response.headers);
-    if (headerValue(reply.response, 'Response') === 'Success') return { responseData };
+    if (headerValue(reply.response, 'Response') === 'Success') return { responseData, progressFollows: true };
     calls.forget(ids);
     const message = headerValue(reply.response, 'Message') ?? 'The PBX refused the call request.';
     throw new AppError('pbx_error', message, { responseData });
