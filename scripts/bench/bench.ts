@@ -216,7 +216,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+// Exit explicitly: keep-alive sockets of the load generator would otherwise hold the process open.
+main().then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
