@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
+import { startWeb } from '../../api/main.js';
+import { createLogger } from '../../shared/logger.js';
+import { LogCapture } from '../support/log-capture.js';
 import { click2call, provision, startRelay, type Relay } from '../support/relay.js';
 
 describe('never ring twice by accident', function () {
@@ -42,5 +45,24 @@ describe('never ring twice by accident', function () {
     expect(fresh.request_id).to.not.equal(first.request_id);
     expect(pbx.requests.filter((r) => r.url.includes('to=5550113'))).to.have.length(1);
     expect(pbx.requests.filter((r) => r.url.includes('to=5550114'))).to.have.length(0);
+  });
+
+  it('when the repeat reaches another API instance, then it still gets the original request', async () => {
+    const second = await startWeb({ ...relay.config, port: 0 }, createLogger({ level: 'silent', name: 'second' }, new LogCapture()));
+    try {
+      const params = new URLSearchParams({ api_key: apiKey, dial_first: '1003', dial_second: '5550116' });
+      const first = await click2call(relay, Object.fromEntries(params), { headers: { 'idempotency-key': 'order-77' } });
+      const response = await fetch(`http://127.0.0.1:${second.httpPort}/v1/click2call?${params}`, { headers: { 'idempotency-key': 'order-77' } });
+      const repeat = ((await response.json()) as any).response;
+      expect(repeat.request_id).to.equal(first.request_id);
+      expect(pbx.requests.filter((r) => r.url.includes('to=5550116'))).to.have.length(1);
+      const pasted = { api_key: apiKey, dial_first: '1003', dial_second: '5550117' };
+      const original = await click2call(relay, pasted);
+      const reload = await fetch(`http://127.0.0.1:${second.httpPort}/v1/click2call?${new URLSearchParams(pasted)}`);
+      expect((((await reload.json()) as any).response).request_id, 'reload window across instances').to.equal(original.request_id);
+      expect(pbx.requests.filter((r) => r.url.includes('to=5550117'))).to.have.length(1);
+    } finally {
+      await second.shutdown.run();
+    }
   });
 });
