@@ -1,11 +1,10 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
 import { AppError, toAppError } from '../shared/errors.js';
 import { publicCors, securityHeaders } from './middleware/security-headers.js';
 import { redactUrl } from './middleware/request-context.js';
-import type { Router } from 'express';
 
 export interface AppDeps {
   logger: Logger;

@@ -1,11 +1,11 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { OtherSettings } from '../../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../../shared/errors.js';
 import type { CallAccepted, CallObserver, DriverDeps, PbxDriver, PbxTestResult, PlaceCall } from '../pbx-driver.js';
 import { digestAuthorization, findDigestChallenge, parseAuthenticate } from '../http-auth/digest-auth.js';
-import { randomBytes } from 'node:crypto';
 import { guardedLookup, isPrivateAddress, PrivateAddressError } from './address-guard.js';
 import { buildHttpCall, isSuccess, redactHttpCall, type HttpCallRequest } from './http-template.js';
 
