@@ -1,4 +1,4 @@
-import { QueueEvents, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { AccountStore } from '../shared/accounts/account-store.js';
 import { CALL_QUEUE, parseCallJob, PBX_TEST_QUEUE, queuePrefix, type PbxTestJob } from '../shared/call-job.js';
@@ -49,23 +49,23 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
   );
   tests.on('error', (err) => logger.error({ err }, 'test worker error'));
 
-  // A job fails only when the worker died under it (stalled) or infrastructure broke: say so honestly.
-  const events = new QueueEvents(CALL_QUEUE, { connection: createRedis(config.redisUrl, 'worker', logger), prefix });
-  events.on('error', (err) => logger.error({ err }, 'queue events error'));
-  events.on('failed', ({ jobId, failedReason }) => {
-    logger.warn({ request_id: jobId, reason: failedReason }, 'call job failed');
+  // A job fails only when infrastructure broke under it, or when it comes back after its worker died
+  // (BullMQ fails a stalled job with maxStalledCount 0 in the next worker that picks it up): say so honestly.
+  calls.on('failed', (job, err) => {
+    const id = job?.id;
+    if (id === undefined) return;
+    logger.warn({ request_id: id, reason: err.message }, 'call job failed');
     void statusStore
-      .update(jobId, (doc) => (isTerminal(doc.state) ? doc : markFailed(doc, INTERRUPTED, Date.now())))
-      .then((stored) => stored && statusStore.release(stored.accountId, jobId))
-      .catch((err: unknown) => logger.error({ err, request_id: jobId }, 'could not mark failed job'));
+      .update(id, (doc) => (isTerminal(doc.state) ? doc : markFailed(doc, INTERRUPTED, Date.now())))
+      .then((stored) => stored && statusStore.release(stored.accountId, id))
+      .catch((error: unknown) => logger.error({ err: error, request_id: id }, 'could not mark failed job'));
   });
 
-  await Promise.all([calls.waitUntilReady(), tests.waitUntilReady(), events.waitUntilReady()]);
+  await Promise.all([calls.waitUntilReady(), tests.waitUntilReady()]);
   logger.info({ concurrency: config.workerConcurrency }, 'worker ready');
 
   const shutdown = new Shutdown(logger, config.shutdownTimeoutMs)
     .add('finish in-flight jobs', () => Promise.all([calls.close(), tests.close()]))
-    .add('stop queue events', () => events.close())
     .add('close PBX connections', () => drivers.closeAll())
     .add('quit redis', () => redis.quit());
   return { shutdown };

@@ -9,16 +9,19 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CALL_QUEUE, queuePrefix } from '../../shared/call-job.js';
-import { freePort, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
-import { formatReport, type Row } from './report.js';
+import { cpuMs, freePort, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
+import { formatReport, type CpuPerRequest, type Row } from './report.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 1000);
+/** Comma list of scenarios to run (baseline, click2call, enqueue, status, fixed, memory, scaling); all by default. */
+const ONLY = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
+const wanted = (name: string) => ONLY === undefined || ONLY.includes(name);
 const ADMIN_TOKEN = randomBytes(24).toString('base64url');
 const logDir = mkdtempSync(join(tmpdir(), 'c2c-bench-'));
 
@@ -32,10 +35,42 @@ function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-async function startRedis(): Promise<{ url: string; stop: () => void }> {
+async function startRedis(): Promise<{ url: string; pid: number; stop: () => void }> {
   const url = execFileSync('bash', ['scripts/start-redis.sh', join(logDir, 'redis')], { encoding: 'utf8' }).trim();
-  const pid = execFileSync('cat', [join(logDir, 'redis', 'redis.pid')], { encoding: 'utf8' }).trim();
-  return { url, stop: () => process.kill(Number(pid)) };
+  const pid = Number(readFileSync(join(logDir, 'redis', 'redis.pid'), 'utf8').trim());
+  return { url, pid, stop: () => process.kill(pid) };
+}
+
+/** The processes whose CPU time a scenario accounts for, by role. */
+type CpuRoles = Record<keyof CpuPerRequest, () => number[]>;
+
+function cpuSnapshot(roles: CpuRoles): Record<string, number> {
+  const snapshot: Record<string, number> = {};
+  for (const [role, pids] of Object.entries(roles)) snapshot[role] = pids().reduce((sum, pid) => sum + cpuMs(pid), 0);
+  return snapshot;
+}
+
+/** Drives one scenario and charges each process's CPU time to the requests it served. */
+async function measure(load: Load, roles: CpuRoles, redis?: Redis): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss'>> {
+  await redis?.config('RESETSTAT');
+  const before = cpuSnapshot(roles);
+  const result = await drive(load);
+  const after = cpuSnapshot(roles);
+  const requests = Math.max(1, result.rps * DURATION);
+  const cpu = Object.fromEntries(Object.keys(roles).map((role) => [role, ((after[role] ?? 0) - (before[role] ?? 0)) / requests])) as unknown as CpuPerRequest;
+  const redisCalls = redis ? commandCounts(await redis.info('commandstats')) : {};
+  const perRequest = Object.fromEntries(Object.entries(redisCalls).map(([name, calls]) => [name, calls / requests]));
+  return { ...result, cpu, redisCommands: perRequest };
+}
+
+/** `INFO commandstats` as calls per command (EVALSHA, HSET, …). */
+function commandCounts(info: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    const [, name, calls] = match;
+    if (name && !['config', 'info'].includes(name)) counts[name] = Number(calls);
+  }
+  return counts;
 }
 
 async function startRelay(env: Record<string, string>, webCount: number, workerCount: number, tag: string): Promise<Relay> {
@@ -83,7 +118,7 @@ interface Load {
 }
 
 /** Runs autocannon against one or several URLs at once (connections split among them) and merges. */
-async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss'>> {
+async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss' | 'cpu'>> {
   const perUrl = Math.max(1, Math.floor(CONNECTIONS / load.urls.length));
   const results = await Promise.all(
     load.urls.map((url) => {
@@ -173,41 +208,61 @@ async function main(): Promise<void> {
     const headers = { 'x-api-key': apiKey };
     const c2c = `http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100`;
     const rss = () => ({ webRss: Math.max(...relay.webs.map(peakRssMb)), workerRss: Math.max(...relay.workers.map(peakRssMb)) });
+    const stats = new Redis(redis.url);
+    const pids = (children: Child[]) => children.map((child) => child.process.pid ?? -1);
+    const roles: CpuRoles = { web: () => pids(relay.webs), worker: () => pids(relay.workers), redis: () => [redis.pid], pbx: () => pids([pbx]), load: () => [process.pid] };
 
-    log('baseline');
-    rows.push({ scenario: 'baseline (bare Express 5)', ...(await drive({ urls: [`http://127.0.0.1:${baselinePort}/`] })), webRss: peakRssMb(baseline), workerRss: 0 });
-    log('click2call');
-    rows.push({ scenario: 'click2call (full round trip)', ...(await drive({ urls: [c2c], headers })), ...rss() });
-    await drain(redis.url);
-    log('click2call wait=0');
-    rows.push({ scenario: 'click2call wait=0 (enqueue)', ...(await drive({ urls: [`${c2c}&wait=0`], headers })), ...rss() });
-    await drain(redis.url);
-    log('status');
-    const paths: string[] = [];
-    for (let i = 0; i < 500; i++) {
-      const answer = (await (await fetch(`${c2c}&wait=0`, { headers })).json()) as { response: { status_url: string } };
-      const url = new URL(answer.response.status_url);
-      paths.push(`${url.pathname}${url.search}`);
+    if (wanted('baseline')) {
+      log('baseline');
+      const baselineRoles: CpuRoles = { ...roles, web: () => pids([baseline]), worker: () => [] };
+      rows.push({ scenario: 'baseline (bare Express 5)', ...(await measure({ urls: [`http://127.0.0.1:${baselinePort}/`] }, baselineRoles)), webRss: peakRssMb(baseline), workerRss: 0 });
     }
-    await drain(redis.url);
-    rows.push({ scenario: 'status (GET /v1/status/{id})', ...(await drive({ urls: [`http://127.0.0.1:${port}/`], paths })), ...rss() });
-    log(`fixed rate ${FIXED_RATE}/s`);
-    rows.push({ scenario: `click2call at ${FIXED_RATE} req/s`, ...(await drive({ urls: [c2c], headers, overallRate: FIXED_RATE })), ...rss() });
-    await drain(redis.url);
-    log('redis memory per status document');
-    const bytesPerDoc = await redisBytesPerDocument(redis.url, port, apiKey);
-
-    const c2cRow = rows[1];
-    scaling.push({ setup: '1 web, 1 worker', rps: c2cRow?.rps ?? 0 });
-    for (const [webs, workers] of [[1, 2], [2, 1], [2, 2]] as const) {
-      await stopRelay(relay);
-      log(`scaling: ${webs} web, ${workers} worker`);
-      relay = await startRelay(env, webs, workers, `scale-${webs}-${workers}`);
-      const urls = relay.ports.map((p) => `http://127.0.0.1:${p}/v1/click2call?dial_first=1001&dial_second=5550100`);
-      const result = await drive({ urls, headers });
-      scaling.push({ setup: `${webs} web, ${workers} worker${workers > 1 ? 's' : ''}`, rps: result.rps });
+    if (wanted('click2call')) {
+      log('click2call');
+      rows.push({ scenario: 'click2call (full round trip)', ...(await measure({ urls: [c2c], headers }, roles, stats)), ...rss() });
       await drain(redis.url);
     }
+    if (wanted('enqueue')) {
+      log('click2call wait=0');
+      rows.push({ scenario: 'click2call wait=0 (enqueue)', ...(await measure({ urls: [`${c2c}&wait=0`], headers }, roles, stats)), ...rss() });
+      await drain(redis.url);
+    }
+    if (wanted('status')) {
+      log('status');
+      const paths: string[] = [];
+      for (let i = 0; i < 500; i++) {
+        const answer = (await (await fetch(`${c2c}&wait=0`, { headers })).json()) as { response: { status_url: string } };
+        const url = new URL(answer.response.status_url);
+        paths.push(`${url.pathname}${url.search}`);
+      }
+      await drain(redis.url);
+      rows.push({ scenario: 'status (GET /v1/status/{id})', ...(await measure({ urls: [`http://127.0.0.1:${port}/`], paths }, roles, stats)), ...rss() });
+    }
+    if (wanted('fixed')) {
+      log(`fixed rate ${FIXED_RATE}/s`);
+      rows.push({ scenario: `click2call at ${FIXED_RATE} req/s`, ...(await measure({ urls: [c2c], headers, overallRate: FIXED_RATE }, roles, stats)), ...rss() });
+      await drain(redis.url);
+    }
+    let bytesPerDoc: number | undefined;
+    if (wanted('memory')) {
+      log('redis memory per status document');
+      bytesPerDoc = await redisBytesPerDocument(redis.url, port, apiKey);
+    }
+
+    if (wanted('scaling')) {
+      const c2cRow = rows.find((row) => row.scenario.startsWith('click2call (full'));
+      if (c2cRow) scaling.push({ setup: '1 web, 1 worker', rps: c2cRow.rps });
+      for (const [webs, workers] of [[1, 2], [2, 1], [2, 2]] as const) {
+        await stopRelay(relay);
+        log(`scaling: ${webs} web, ${workers} worker`);
+        relay = await startRelay(env, webs, workers, `scale-${webs}-${workers}`);
+        const urls = relay.ports.map((p) => `http://127.0.0.1:${p}/v1/click2call?dial_first=1001&dial_second=5550100`);
+        const result = await drive({ urls, headers });
+        scaling.push({ setup: `${webs} web, ${workers} worker${workers > 1 ? 's' : ''}`, rps: result.rps });
+        await drain(redis.url);
+      }
+    }
+    stats.disconnect();
     await stopRelay(relay);
     process.stdout.write(formatReport({ node: process.version, cores: cpus().length, duration: DURATION, connections: CONNECTIONS, rows, scaling, bytesPerDoc }));
   } finally {

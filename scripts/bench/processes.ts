@@ -60,3 +60,18 @@ export async function waitForHttp(url: string, timeoutMs = 15000): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+const TICKS_PER_SECOND = 100; // Linux USER_HZ on every supported platform
+
+/** CPU time (user + system) a process has used so far, in ms; 0 when it cannot be read. */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name, which may contain spaces: state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}

@@ -1,3 +1,12 @@
+/** CPU time each process spent per request served, in ms (load = the load generator, i.e. the bench itself). */
+export interface CpuPerRequest {
+  web: number;
+  worker: number;
+  redis: number;
+  pbx: number;
+  load: number;
+}
+
 /** One measured scenario. Latencies in ms, RSS in MB. */
 export interface Row {
   scenario: string;
@@ -8,6 +17,9 @@ export interface Row {
   errors: number;
   webRss: number;
   workerRss: number;
+  cpu: CpuPerRequest;
+  /** Redis commands executed per request (including those inside Lua scripts), by command. */
+  redisCommands?: Record<string, number>;
 }
 
 export interface Report {
@@ -17,7 +29,7 @@ export interface Report {
   connections: number;
   rows: Row[];
   scaling: { setup: string; rps: number }[];
-  bytesPerDoc: number;
+  bytesPerDoc?: number;
 }
 
 // The floors of the performance issue, as ratios to the baseline (or absolute where stated).
@@ -27,9 +39,11 @@ const FLOORS: Record<string, string> = {
   'status (GET /v1/status/{id})': '≥ 0.9 ×',
 };
 
-/** Pure: the markdown table `npm run bench` prints. */
+const ms = (value: number) => (value > 0 ? value.toFixed(2) : '');
+
+/** Pure: the markdown tables `npm run bench` prints. */
 export function formatReport(report: Report): string {
-  const baseline = report.rows[0]?.rps ?? 1;
+  const baseline = report.rows.find((row) => row.scenario.startsWith('baseline'))?.rps;
   const lines = [
     `Node ${report.node}, ${report.cores} cores, ${report.duration} s per scenario, ${report.connections} connections`,
     '',
@@ -37,15 +51,35 @@ export function formatReport(report: Report): string {
     '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...report.rows.map((row) => {
       const floor = row.scenario.includes('req/s') ? 'p99 ≤ 15 ms' : (FLOORS[row.scenario] ?? '');
-      return `| ${row.scenario} | ${Math.round(row.rps)} | ${(row.rps / baseline).toFixed(2)} | ${floor} | ${row.p50} | ${row.p90} | ${row.p99} | ${row.errors} | ${row.webRss || ''} | ${row.workerRss || ''} |`;
+      const ratio = baseline ? (row.rps / baseline).toFixed(2) : '';
+      return `| ${row.scenario} | ${Math.round(row.rps)} | ${ratio} | ${floor} | ${row.p50} | ${row.p90} | ${row.p99} | ${row.errors} | ${row.webRss || ''} | ${row.workerRss || ''} |`;
     }),
     '',
-    `Redis memory per stored status document (with its history entry, claim and queue share): ${report.bytesPerDoc} bytes (floor ≤ 2048)`,
+    'CPU time per request, ms (where the two cores go; "load" is the load generator):',
     '',
-    '| processes | click2call req/s |',
-    '|---|---:|',
-    ...report.scaling.map((s) => `| ${s.setup} | ${Math.round(s.rps)} |`),
+    '| scenario | web | worker | redis | pbx | load | total |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...report.rows.map((row) => {
+      const { web, worker, redis, pbx, load } = row.cpu;
+      return `| ${row.scenario} | ${ms(web)} | ${ms(worker)} | ${ms(redis)} | ${ms(pbx)} | ${ms(load)} | ${ms(web + worker + redis + pbx + load)} |`;
+    }),
+    '',
+    'Redis commands per request (commands run inside Lua scripts included):',
+    '',
+    ...report.rows.filter((row) => row.redisCommands).map((row) => `- ${row.scenario}: ${formatCommands(row.redisCommands ?? {})}`),
     '',
   ];
+  if (report.bytesPerDoc !== undefined) {
+    lines.push(`Redis memory per stored status document (with its history entry, claim and queue share): ${report.bytesPerDoc} bytes (floor ≤ 2048)`, '');
+  }
+  if (report.scaling.length > 0) {
+    lines.push('| processes | click2call req/s |', '|---|---:|', ...report.scaling.map((s) => `| ${s.setup} | ${Math.round(s.rps)} |`), '');
+  }
   return lines.join('\n');
+}
+
+function formatCommands(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).filter(([, n]) => n >= 0.05).sort((a, b) => b[1] - a[1]);
+  const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  return `${total.toFixed(1)} in all; ${entries.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`;
 }

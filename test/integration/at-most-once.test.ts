@@ -3,12 +3,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { AccountStore } from '../../shared/accounts/account-store.js';
-import type { CallJob } from '../../shared/call-job.js';
+import { CALL_QUEUE, queuePrefix, type CallJob } from '../../shared/call-job.js';
 import { createQueued } from '../../shared/status/status-document.js';
 import { StatusStore } from '../../shared/status/status-store.js';
 import { DriverCache } from '../../worker/pbx/driver-cache.js';
+import { startWorker, type WorkerHandle } from '../../worker/main.js';
 import { processCallJob, type CallJobDeps } from '../../worker/process-call-job.js';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
+import { eventually } from '../support/eventually.js';
+import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
 import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
 
 describe('at most once', function () {
@@ -76,5 +79,38 @@ describe('at most once', function () {
     expect(doc?.state).to.equal('expired');
     expect(doc?.response?.error?.code).to.equal('expired');
     expect(dialsOf(job.request_id)).to.equal(0);
+  });
+});
+
+describe('a call job that fails in the worker', function () {
+  this.timeout(15000);
+  let relay: Relay;
+  let worker: WorkerHandle | undefined;
+  let pbx: HttpPbxDouble;
+  after(async () => {
+    await worker?.shutdown.run();
+    await relay?.stop();
+    await pbx?.close();
+  });
+
+  it('when the job cannot be processed, then its status ends failed with the honest message and nothing is dialed', async () => {
+    pbx = await startHttpPbxDouble();
+    relay = await startRelay({}, { worker: false });
+    const { apiKey } = await provision(relay, 'other', { url: `${pbx.url}/c2c?to={dial_second}` });
+    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550100', pbx: 'other', wait: '0' });
+    expect(answer.state, JSON.stringify(answer.errors)).to.equal('queued');
+    // A job whose data no longer matches the contract (as a crash or a bad deploy could leave it).
+    const redis = new Redis(TEST_REDIS_URL);
+    await redis.hset(`${queuePrefix(relay.config.redisPrefix)}:${CALL_QUEUE}:${answer.request_id}`, 'data', '{"request_id":"broken"}');
+    redis.disconnect();
+
+    worker = await startWorker(relay.config, pino({ level: 'silent' }));
+    const doc = await eventually(async () => {
+      const doc = (await statusOf(answer.status_url)).body.c2c_status;
+      expect(doc.state).to.equal('failed');
+      return doc;
+    });
+    expect(doc.response.error.message).to.contain('not retried');
+    expect(pbx.requests).to.have.length(0);
   });
 });
