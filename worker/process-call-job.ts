@@ -35,17 +35,21 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
   const id = job.request_id;
   const log = deps.logger.child({ request_id: id });
   const store = deps.statusStore;
-  const status = new StatusWriter(store, id);
+  const status = new StatusWriter(store, id, job.account_id);
+  const ends = { endsCall: true };
 
   if (now() > job.deadline_ms) {
-    if ((await store.claim(id, 'expire')).won) await status.apply((doc) => markExpired(doc, EXPIRED, now()));
+    const claim = await store.claim(id, 'expire');
+    if (claim.won) {
+      status.know(claim.stored);
+      await status.apply((doc) => markExpired(doc, EXPIRED, now()), ends);
+    }
     log.warn('call job expired in the queue');
     return;
   }
 
   // The call counts against max_concurrent until it ends; when the PBX reports no progress, its verdict is the end.
   let callGoesOn = false;
-  const release = () => store.release(job.account_id, id).catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
   let dispatched = false;
   let openGate: () => void = () => {};
   const gate = new Promise<void>((resolve) => (openGate = resolve));
@@ -53,29 +57,31 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
   const observer: CallObserver = {
     async dispatching(pbxData) {
       if (now() > job.deadline_ms) {
-        if ((await store.claim(id, 'expire')).won) await status.apply((doc) => markExpired(doc, EXPIRED, now()));
+        const expired = await store.claim(id, 'expire');
+        if (expired.won) {
+          status.know(expired.stored);
+          await status.apply((doc) => markExpired(doc, EXPIRED, now()), ends);
+        }
         throw new NotOurs('expired', EXPIRED.message);
       }
       const claim = await store.claim(id, 'dispatch');
       if (!claim.won) {
         // A re-run of a job that already dispatched must not dial again; a cancelled one must not dial at all.
-        if (claim.holder === 'dispatch') await status.apply((doc) => markFailed(doc, INTERRUPTED, now()));
+        if (claim.holder === 'dispatch') await status.apply((doc) => markFailed(doc, INTERRUPTED, now()), ends);
         throw new NotOurs('pbx_timeout', `request already claimed by ${claim.holder}`);
       }
       dispatched = true;
+      status.know(claim.stored);
       await status.apply((doc) => markDispatching(doc, job.pbx, pbxData, now()));
       log.debug({ pbx: job.pbx }, 'call request dispatched to the PBX');
     },
     progress(event: CallEvent) {
       // Progress can race the write of `accepted`; it waits behind that write and keeps its order.
       const at = now();
+      const ended = isTerminal(event.event);
       status
-        .enqueue((doc) => markProgress(doc, event, at), gate)
-        .then(() => {
-          const ended = isTerminal(event.event);
-          if (ended) void release();
-          log[ended ? 'info' : 'debug']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress');
-        })
+        .enqueue((doc) => markProgress(doc, event, at), gate, { endsCall: ended })
+        .then(() => log[ended ? 'info' : 'debug']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
         .catch((err: unknown) => log.error({ err }, 'could not record call progress'));
     },
   };
@@ -86,8 +92,8 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
     const driver = deps.drivers.get(job.account_id, job.pbx, loaded.revision, loaded.open);
     const accepted = await driver.placeCall(call, observer);
-    await status.apply((doc) => markAccepted(doc, accepted.responseData, now()));
     callGoesOn = accepted.progressFollows === true;
+    await status.apply((doc) => markAccepted(doc, accepted.responseData, now()), { endsCall: !callGoesOn });
     log.info('call request accepted by the PBX');
   } catch (err) {
     if (err instanceof NotOurs) return;
@@ -95,11 +101,16 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     if (error.code === 'internal_error') log.error({ err }, 'call job failed');
     else log.info({ code: error.code }, 'call request failed');
     // Before dispatch the worker must still win the claim, or a cancellation already answered the client.
-    if (dispatched || (await store.claim(id, 'dispatch')).won) {
-      await status.apply((doc) => markFailed(doc, { code: error.code, message: error.message }, now(), error.responseData));
+    const claim = dispatched ? undefined : await store.claim(id, 'dispatch');
+    if (dispatched || claim?.won) {
+      status.know(claim?.stored);
+      await status.apply((doc) => markFailed(doc, { code: error.code, message: error.message }, now(), error.responseData), ends);
     }
   } finally {
     openGate();
-    if (!callGoesOn) await release();
+    // Whatever path ended here without a write that let go of the slot (cancelled, lost claim, a failed write).
+    if (!callGoesOn && !status.released) {
+      await store.release(job.account_id, id).catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
+    }
   }
 }

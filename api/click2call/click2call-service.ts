@@ -153,16 +153,15 @@ export class Click2CallService {
     log.info({ pbx, wait }, 'click2call queued');
     if (!verdict) return { response: this.success(requestId, statusUrl, 'queued') };
     const change = await verdict.promise;
-    return { response: change ? this.answerFor(requestId, statusUrl, change) : await this.onWaitExpired(requestId, statusUrl, wait, log) };
+    return { response: change ? this.answerFor(requestId, statusUrl, change) : await this.onWaitExpired(requestId, caller.account.id, statusUrl, wait, log) };
   }
 
   /** Past the wait bound: cancel if the call has not reached the PBX, else report it as dispatching. */
-  private async onWaitExpired(requestId: string, statusUrl: string, wait: number, log: Logger): Promise<Click2CallAnswer> {
+  private async onWaitExpired(requestId: string, accountId: string, statusUrl: string, wait: number, log: Logger): Promise<Click2CallAnswer> {
     const claim = await this.deps.statusStore.claim(requestId, 'cancel');
     if (claim.won || claim.holder !== 'dispatch') {
       const error: StatusError = { code: 'pbx_timeout', message: `No PBX verdict within ${wait} s; the request was cancelled and will not be dialed.` };
-      const expired = await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()));
-      if (expired) await this.deps.statusStore.release(expired.accountId, requestId);
+      await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()), claim.stored, { accountId });
       log.warn({ wait }, 'click2call cancelled at the wait bound');
       return this.fail(requestId, statusUrl, 'expired', new AppError(error.code, error.message), true);
     }

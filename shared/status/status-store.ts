@@ -20,12 +20,14 @@ export interface StoredStatus {
 }
 
 // Compare-and-set on the version, then announce the change: one round trip, no lost updates.
+// When the change ends the call, KEYS[2] (the account's calls in progress) lets go of it in the same trip.
 const UPDATE_SCRIPT = `
 local v = redis.call('HGET', KEYS[1], 'v')
 if not v then return -1 end
 if v ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', tostring(tonumber(v) + 1), 'd', ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[4])
+if KEYS[2] ~= '' then redis.call('ZREM', KEYS[2], ARGV[5]) end
 return 1
 `;
 
@@ -58,9 +60,13 @@ return {'created'}
 `;
 
 // The claim is a field of the document's own hash: it expires with it and costs no extra key.
+// The winner gets the document with it, so its next write needs no read.
 const CLAIM_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-if redis.call('HSETNX', KEYS[1], 'c', ARGV[1]) == 1 then return {1, ARGV[1]} end
+if redis.call('HSETNX', KEYS[1], 'c', ARGV[1]) == 1 then
+  local doc = redis.call('HMGET', KEYS[1], 'a', 'v', 'd')
+  return {1, ARGV[1], doc[1], doc[2], doc[3]}
+end
 return {0, redis.call('HGET', KEYS[1], 'c')}
 `;
 
@@ -89,7 +95,7 @@ export class StatusStore {
     private readonly ttlSeconds: number,
   ) {
     this.channel = `${prefix}:status-changes`;
-    redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
+    redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 2, lua: UPDATE_SCRIPT });
     redis.defineCommand('c2cStatusCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
     redis.defineCommand('c2cStatusClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   }
@@ -153,32 +159,40 @@ export class StatusStore {
    * Applies a pure transition with optimistic concurrency. Returns the stored result, or undefined
    * when the document is gone or the transition no longer applies (another writer moved it on).
    * `known` (what this writer stored last) saves the read; a conflict falls back to reading.
-   * A transition that returns the document unchanged writes nothing.
+   * A transition that returns the document unchanged writes nothing. With `release`, the call stops
+   * counting against its account's `max_concurrent`, in the same round trip as the write (or alone
+   * when nothing is written).
    */
-  async update(id: string, transition: (doc: StatusDocument) => StatusDocument, known?: StoredStatus): Promise<StoredStatus | undefined> {
+  async update(id: string, transition: (doc: StatusDocument) => StatusDocument, known?: StoredStatus, release?: { accountId: string }): Promise<StoredStatus | undefined> {
     let current = known;
+    const releaseAlone = async <T>(result: T): Promise<T> => {
+      if (release) await this.release(release.accountId, id);
+      return result;
+    };
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       current ??= await this.get(id);
-      if (!current) return undefined;
+      if (!current) return releaseAlone(undefined);
       let next: StatusDocument;
       try {
         next = transition(current.doc);
       } catch (err) {
-        if (err instanceof TransitionError) return undefined;
+        if (err instanceof TransitionError) return releaseAlone(undefined);
         throw err;
       }
-      if (next === current.doc) return current;
+      if (next === current.doc) return releaseAlone(current);
       const change: StatusChange = { id, v: current.version + 1, state: next.state };
       if (next.response?.error && next.state !== current.doc.state) change.error = next.response.error;
       const result = await (this.redis as unknown as StatusScripts).c2cStatusUpdate(
         this.key(id),
+        release ? this.activeKey(release.accountId) : '',
         String(current.version),
         JSON.stringify(next),
         this.channel,
         JSON.stringify(change),
+        id,
       );
       if (result === 1) return { accountId: current.accountId, version: current.version + 1, doc: next };
-      if (result === -1) return undefined;
+      if (result === -1) return releaseAlone(undefined);
       current = undefined;
     }
     throw new AppError('internal_error', `status ${id} kept changing under concurrent writers`);
@@ -187,13 +201,17 @@ export class StatusStore {
   /**
    * Atomically decides who owns a queued request. Exactly one of the worker (about to dial) and a
    * canceller (the API's wait bound, the queue deadline) wins, once: a second dispatch attempt of
-   * the same request (a re-run job) loses too, so a call is never dialed twice.
+   * the same request (a re-run job) loses too, so a call is never dialed twice. The winner gets
+   * the document as stored.
    */
-  async claim(id: string, owner: ClaimOwner): Promise<{ won: boolean; holder: ClaimOwner }> {
+  async claim(id: string, owner: ClaimOwner): Promise<{ won: boolean; holder: ClaimOwner; stored?: StoredStatus }> {
     const result = await (this.redis as unknown as StatusScripts).c2cStatusClaim(this.key(id), owner);
     // No document (expired or never stored): nobody may dial it.
     if (result === null) return { won: false, holder: 'expire' };
-    return { won: result[0] === 1, holder: result[1] as ClaimOwner };
+    const [won, holder, accountId, version, json] = result;
+    if (won !== 1) return { won: false, holder: holder as ClaimOwner };
+    const stored = accountId != null && version != null && json != null ? { accountId, version: Number(version), doc: JSON.parse(json) as StatusDocument } : undefined;
+    return { won: true, holder: holder as ClaimOwner, ...(stored ? { stored } : {}) };
   }
 
   /** Request ids of an account, newest first; `beforeMs` pages back in time. */
@@ -207,7 +225,7 @@ export class StatusStore {
 }
 
 interface StatusScripts {
-  c2cStatusUpdate(key: string, version: string, doc: string, channel: string, message: string): Promise<number>;
+  c2cStatusUpdate(key: string, activeKey: string, version: string, doc: string, channel: string, message: string, id: string): Promise<number>;
   c2cStatusCreate(...args: string[]): Promise<[string, string?]>;
-  c2cStatusClaim(key: string, owner: string): Promise<[number, string] | null>;
+  c2cStatusClaim(key: string, owner: string): Promise<[number, string, (string | null)?, (string | null)?, (string | null)?] | null>;
 }

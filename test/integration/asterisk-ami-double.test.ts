@@ -138,6 +138,24 @@ describe('AMI double (wire behaviour)', () => {
     expect(order).to.not.include('OriginateResponse');
   });
 
+  it('when the user has eventfilter lines, then only matching events reach it, and "!" filters exclude', async () => {
+    await double.close();
+    double = await startAmiDouble({
+      ...sandboxAmiOptions(),
+      users: {
+        relay: { secret: 'relaysecret', read: ['call'], write: ['originate'], eventFilters: ['Event: OriginateResponse', 'Event: Hangup', 'Event: DialEnd', '!DialStatus: ANSWER'] },
+      },
+      timing: { ringMs: 5, holdMs: 20 },
+    });
+    const client = await connect();
+    await client.login('relay', 'relaysecret', 'call');
+    client.send(ORIGINATE('f1', 'ChannelId: c2c-f-1\r\n'));
+    await client.waitFor('f1', 'OriginateResponse');
+    await eventually(() => client.messages().filter((m) => headerValue(m, 'Event') === 'Hangup').length >= 3);
+    const events = client.messages().map((m) => headerValue(m, 'Event')).filter((e) => e !== undefined);
+    expect([...new Set(events)].sort()).to.deep.equal(['Hangup', 'OriginateResponse']);
+  });
+
   it('when a session logged in with Events: off, then it receives no call events', async () => {
     const quiet = await connect();
     const loud = await connect();

@@ -1,6 +1,7 @@
 /** Call progress reported by the Asterisk driver, for every leg-1 Reason and leg-2 DialStatus the double scripts. */
 import { expect } from 'chai';
 import type { CallEvent, PlaceCall } from '../../worker/pbx/pbx-driver.js';
+import { RECOMMENDED_EVENT_FILTERS } from '../doubles/ami/ami-double-options.js';
 import { doubleOptions, type Rig, startRig } from '../doubles/ami/driver-fixture.js';
 import { call, recordingObserver } from '../support/driver-conformance.js';
 import { eventually } from '../support/eventually.js';
@@ -110,4 +111,28 @@ describe('Asterisk driver call progress', () => {
     await eventually(() => observer.events.some((e) => e.event === 'completed'), { timeoutMs: 4000 });
     expect(observer.events.map((e) => e.event)).to.deep.equal(['first_answered', 'connected', 'completed']);
   });
+});
+
+describe('Asterisk driver call progress with the recommended eventfilter', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    const sandbox = doubleOptions(options);
+    rig = await startRig({ ...sandbox, users: { relay: { ...sandbox.users?.relay, secret: 'relaysecret', eventFilters: RECOMMENDED_EVENT_FILTERS } } });
+  });
+  afterEach(async () => {
+    await rig.stop();
+  });
+
+  const cases: [string, string, CallEvent[]][] = [
+    ['2001', '5550100', [{ event: 'first_answered', leg: 1 }, { event: 'connected', leg: 2 }, { event: 'completed', cause: '16 Normal Clearing' }]],
+    ['2002', '5550100', [{ event: 'busy', leg: 1, cause: '17 User busy' }]],
+    ['2004', '5550100', [{ event: 'failed', leg: 1, cause: '34 Circuit/channel congestion' }]],
+    ['2001', '5550102', [{ event: 'first_answered', leg: 1 }, { event: 'busy', leg: 2, cause: '17 User busy' }]],
+  ];
+  for (const [dialFirst, dialSecond, expected] of cases) {
+    it(`when ${dialFirst} calls ${dialSecond}, then the filtered events still give ${expected.map((e) => e.event).join(', ')}`, async () => {
+      const events = await progressOf(rig, call({ dialFirst, dialAs: '1001', dialSecond, timeoutSeconds: 1 }));
+      expect(events).to.deep.equal(expected);
+    });
+  }
 });

@@ -18,6 +18,11 @@ export interface AmiDoubleUser {
   read?: string[];
   /** Action classes the user may invoke (manager.conf `write`). */
   write?: string[];
+  /**
+   * manager.conf `eventfilter` lines, legacy syntax: a regular expression matched against the whole
+   * event; events must match one of the plain filters (when there are any) and none of the `!` ones.
+   */
+  eventFilters?: string[];
 }
 
 export interface DoubleExtension {
@@ -82,6 +87,9 @@ export interface AmiDoubleOptions {
   /** Also listen with TLS (same behaviour) on `tls.port` (default: a free port). */
   tls?: { key: string; cert: string; port?: number };
 }
+
+/** The README's recommended manager.conf `eventfilter` lines: only the three events the relay reads. */
+export const RECOMMENDED_EVENT_FILTERS = ['Event: OriginateResponse', 'Event: Hangup', 'Event: DialEnd'];
 
 export const FREEPBX_DIALPLAN: Record<string, string[]> = {
   'from-internal': ['_X.', '_+X.'],

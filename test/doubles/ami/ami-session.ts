@@ -63,6 +63,7 @@ export class AmiSession {
   authenticated = false;
   user: AmiDoubleUser | undefined;
   mask = new Set<string>();
+  private filters: { allow: RegExp[]; deny: RegExp[] } = { allow: [], deny: [] };
   challenge: string | undefined;
   private readonly parser = new ClientInputParser();
   private readonly queue: ClientMessage[] = [];
@@ -96,6 +97,11 @@ export class AmiSession {
     this.authenticated = true;
     this.user = user;
     this.mask = mask;
+    const filters = user.eventFilters ?? [];
+    this.filters = {
+      allow: filters.filter((f) => !f.startsWith('!')).map((f) => new RegExp(f)),
+      deny: filters.filter((f) => f.startsWith('!')).map((f) => new RegExp(f.slice(1))),
+    };
     clearTimeout(this.authTimer);
   }
 
@@ -117,6 +123,9 @@ export class AmiSession {
   /** Events reach only logged-in sessions whose mask has the class, never inside a reply. */
   deliver(text: string, eventClass: string): void {
     if (!this.authenticated || !this.mask.has(eventClass)) return;
+    const { allow, deny } = this.filters;
+    if (allow.length > 0 && !allow.some((filter) => filter.test(text))) return;
+    if (deny.some((filter) => filter.test(text))) return;
     if (this.busy) this.pendingEvents.push(text);
     else this.write(text);
   }
