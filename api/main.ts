@@ -57,7 +57,7 @@ function hardenServer(server: http.Server | https.Server): void {
 
 /** Composition root of the web process. */
 export async function startWeb(config: Config, logger: Logger): Promise<WebHandle> {
-  const redis = createRedis(config.redisUrl, 'api', logger);
+  const redis = createRedis(config.redisUrl, 'api', logger, { enableAutoPipelining: true });
   const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
   const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
   const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);

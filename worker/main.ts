@@ -17,7 +17,7 @@ export interface WorkerHandle {
 
 /** Composition root of the worker process: connections, BullMQ workers, PBX drivers. */
 export async function startWorker(config: Config, logger: Logger): Promise<WorkerHandle> {
-  const redis = createRedis(config.redisUrl, 'worker', logger);
+  const redis = createRedis(config.redisUrl, 'worker', logger, { enableAutoPipelining: true });
   const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
   const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
   const drivers = new DriverCache({ allowPrivateAddresses: config.allowPrivatePbxAddresses }, logger);
