@@ -24,6 +24,11 @@ export const INTERRUPTED: StatusError = {
   message: 'The worker stopped while handling this call. It was not retried, so that no phone rings twice; the call may or may not have been placed.',
 };
 
+/** How long the `dispatching` step may wait to share a write with the PBX's answer. */
+const DISPATCH_RECORD_DELAY_MS = 50;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 const EXPIRED: StatusError = { code: 'expired', message: 'The request waited in the queue past its deadline and was not dialed.' };
 
 /**
@@ -72,7 +77,12 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
       }
       dispatched = true;
       status.know(claim.stored);
-      await status.apply((doc) => markDispatching(doc, job.pbx, pbxData, now()));
+      // The claim already guards against a second dial; the `dispatching` step is recorded with the
+      // PBX's answer when that comes quickly (one write instead of two), else on its own.
+      const at = now();
+      status
+        .soon((doc) => markDispatching(doc, job.pbx, pbxData, at), delay(DISPATCH_RECORD_DELAY_MS))
+        .catch((err: unknown) => log.error({ err }, 'could not record dispatching'));
       log.debug({ pbx: job.pbx }, 'call request dispatched to the PBX');
     },
     progress(event: CallEvent) {

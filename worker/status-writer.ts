@@ -8,16 +8,24 @@ export interface WriteOptions {
   endsCall?: boolean;
 }
 
+interface Step {
+  transition: Transition;
+  endsCall: boolean;
+  /** False while the step must wait (for the write it has to follow). */
+  ready: boolean;
+}
+
 /**
  * The worker's writer for one request's status document. It remembers what it stored last, so each
- * step is a single compare-and-set (a re-read happens only when someone else wrote in between),
- * and progress that piles up while a write is in flight is folded into the next single write.
+ * write is a single compare-and-set (a re-read happens only when someone else wrote in between).
+ * Writes go one at a time; every ready step waiting when a write starts goes into it, in the order
+ * queued, so steps that pile up travel together. A gated step (`enqueue`) is ready only once its
+ * gate opens, so it lands after the write it waits for even if queued before it.
  */
 export class StatusWriter {
   private known: StoredStatus | undefined;
-  private pending: Transition[] = [];
-  private pendingEndsCall = false;
-  private tail: Promise<void> = Promise.resolve();
+  private pending: Step[] = [];
+  private writing: Promise<unknown> = Promise.resolve();
   /** True once a write (or a release alone) let go of the call's slot. */
   released = false;
 
@@ -32,33 +40,54 @@ export class StatusWriter {
     if (stored) this.known = stored;
   }
 
-  /** Applies one transition now; false when it no longer applies. */
-  async apply(transition: Transition, options: WriteOptions = {}): Promise<boolean> {
-    const release = options.endsCall ? { accountId: this.accountId } : undefined;
-    const stored = await this.store.update(this.id, transition, this.known, release);
-    if (release) this.released = true;
-    if (stored) this.known = stored;
-    return stored !== undefined;
+  /** Writes this step now, with any ready step still waiting; resolves once stored. */
+  async apply(transition: Transition, options: WriteOptions = {}): Promise<void> {
+    this.pending.push({ transition, endsCall: options.endsCall === true, ready: true });
+    await this.write();
+  }
+
+  /** Queues a step that goes with the next write, or on its own once `notLaterThan` settles. */
+  soon(transition: Transition, notLaterThan: Promise<unknown>, options: WriteOptions = {}): Promise<void> {
+    this.pending.push({ transition, endsCall: options.endsCall === true, ready: true });
+    return notLaterThan.then(() => this.write());
   }
 
   /**
-   * Queues a step behind `after` and everything queued before it, keeping their order; steps that
-   * queue up meanwhile go out together. A step that no longer applies is skipped, not fatal.
+   * Queues a step that must not be written before `after` settles; steps gated on the same promise
+   * keep their order. A step that no longer applies is skipped, not fatal.
    */
   enqueue(transition: Transition, after: Promise<unknown>, options: WriteOptions = {}): Promise<void> {
-    this.pending.push(transition);
-    if (options.endsCall) this.pendingEndsCall = true;
-    this.tail = this.tail.then(() => after).then(() => this.flush());
-    return this.tail;
+    const step: Step = { transition, endsCall: options.endsCall === true, ready: false };
+    this.pending.push(step);
+    return after.then(() => {
+      step.ready = true;
+      return this.write();
+    });
+  }
+
+  private write(): Promise<void> {
+    const run = this.writing.then(() => this.flush());
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   private async flush(): Promise<void> {
-    const steps = this.pending;
+    // Gated steps stay behind (in their order) until their gate opens; ready ones go now.
+    const steps = this.pending.filter((step) => step.ready);
     if (steps.length === 0) return;
-    const endsCall = this.pendingEndsCall;
-    this.pending = [];
-    this.pendingEndsCall = false;
-    await this.apply((doc) => steps.reduce((current, step) => skipIfStale(step, current), doc), { endsCall });
+    this.pending = this.pending.filter((step) => !step.ready);
+    const release = steps.some((step) => step.endsCall) ? { accountId: this.accountId } : undefined;
+    const combined = (doc: StatusDocument) => steps.reduce((current, step) => skipIfStale(step.transition, current), doc);
+    let stored: StoredStatus | undefined;
+    try {
+      stored = await this.store.update(this.id, combined, this.known, release);
+    } catch (err) {
+      // Not written: the steps go back to the front, so the next write carries them.
+      this.pending = [...steps, ...this.pending];
+      throw err;
+    }
+    if (release) this.released = true;
+    if (stored) this.known = stored;
   }
 }
 

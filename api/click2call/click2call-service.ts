@@ -166,7 +166,8 @@ export class Click2CallService {
       return this.fail(requestId, statusUrl, 'expired', new AppError(error.code, error.message), true);
     }
     const stored = await this.deps.statusStore.get(requestId);
-    const state = stored?.doc.state ?? 'dispatching';
+    // The worker holds the claim, so the request is with the PBX even if `dispatching` is not written yet.
+    const state = stored && stored.doc.state !== 'queued' ? stored.doc.state : 'dispatching';
     if (stored && VERDICT_STATES.includes(state)) {
       return this.answerFor(requestId, statusUrl, { id: requestId, v: stored.version, state, ...(stored.doc.response?.error ? { error: stored.doc.response.error } : {}) });
     }

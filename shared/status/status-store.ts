@@ -104,7 +104,8 @@ export class StatusStore {
     return `${this.prefix}:st:${id}`;
   }
 
-  private activeKey(accountId: string): string {
+  /** The account's calls in progress (for `max_concurrent`). */
+  activeKey(accountId: string): string {
     return `${this.prefix}:acct:${accountId}:active`;
   }
 

@@ -1,0 +1,97 @@
+/** The worker's status writer against a real Redis: which steps share a write, in which order. */
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { createQueued, markAccepted, markDispatching, markProgress } from '../../shared/status/status-document.js';
+import { StatusStore } from '../../shared/status/status-store.js';
+import { StatusWriter } from '../../worker/status-writer.js';
+import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
+
+describe('status writer', () => {
+  let redis: Redis;
+  let store: StatusStore;
+  const accountId = 'acct-1';
+  const prefix = freshPrefix();
+
+  before(() => {
+    redis = new Redis(TEST_REDIS_URL);
+    store = new StatusStore(redis, prefix, 600);
+  });
+  after(() => redis.disconnect());
+
+  async function queued(): Promise<string> {
+    const id = randomUUID();
+    const doc = createQueued({ requestId: id, serverId: 's', requestUrl: '/v1/click2call', httpMethod: 'GET', requestData: {} }, Date.now());
+    // Counted as in progress, so a release is visible.
+    await store.create(accountId, doc, Date.now(), { active: { limit: 100, untilMs: Date.now() + 60_000 } });
+    return id;
+  }
+
+  const stateOf = async (id: string) => {
+    const stored = await store.get(id);
+    return { version: stored?.version, events: stored?.doc.events.map((e) => e.event) };
+  };
+  const countsAsActive = async (id: string) => (await redis.zscore(store.activeKey(accountId), id)) !== null;
+  const never = new Promise<void>(() => {});
+
+  it('when a step waits with soon and an apply comes first, then both go out in one write, in order', async () => {
+    const id = await queued();
+    const writer = new StatusWriter(store, id, accountId);
+    void writer.soon((doc) => markDispatching(doc, 'asterisk', {}, Date.now()), never);
+    await writer.apply((doc) => markAccepted(doc, { ok: true }, Date.now()));
+    expect(await stateOf(id)).to.deep.equal({ version: 2, events: ['queued', 'dispatching', 'accepted'] });
+  });
+
+  it('when nothing else comes, then a soon step is written on its own once its bound passes', async () => {
+    const id = await queued();
+    const writer = new StatusWriter(store, id, accountId);
+    let pass: () => void = () => {};
+    const bound = new Promise<void>((resolve) => (pass = resolve));
+    const written = writer.soon((doc) => markDispatching(doc, 'asterisk', {}, Date.now()), bound);
+    expect((await stateOf(id)).version).to.equal(1);
+    pass();
+    await written;
+    expect(await stateOf(id)).to.deep.equal({ version: 2, events: ['queued', 'dispatching'] });
+  });
+
+  it('when a step is gated, then an earlier write does not take it, and it follows once the gate opens', async () => {
+    const id = await queued();
+    const writer = new StatusWriter(store, id, accountId);
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    await writer.apply((doc) => markDispatching(doc, 'asterisk', {}, Date.now()));
+    const progress = writer.enqueue((doc) => markProgress(doc, { event: 'first_answered', leg: 1 }, Date.now()), gate);
+    await writer.apply((doc) => markAccepted(doc, {}, Date.now()));
+    expect(await stateOf(id)).to.deep.equal({ version: 3, events: ['queued', 'dispatching', 'accepted'] });
+    open();
+    await progress;
+    expect(await stateOf(id)).to.deep.equal({ version: 4, events: ['queued', 'dispatching', 'accepted', 'first_answered'] });
+  });
+
+  it('when a write ends the call, then its slot is released in that write', async () => {
+    const id = await queued();
+    const writer = new StatusWriter(store, id, accountId);
+    expect(await countsAsActive(id)).to.equal(true);
+    await writer.apply((doc) => markDispatching(doc, 'asterisk', {}, Date.now()));
+    expect(await countsAsActive(id)).to.equal(true);
+    await writer.apply((doc) => markAccepted(doc, {}, Date.now()), { endsCall: true });
+    expect(await countsAsActive(id)).to.equal(false);
+    expect(writer.released).to.equal(true);
+  });
+
+  it('when a write fails, then its steps are carried by the next write', async () => {
+    const id = await queued();
+    const flaky = new Redis(TEST_REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    try {
+      const writer = new StatusWriter(new StatusStore(flaky, prefix, 600), id, accountId);
+      let failure: unknown;
+      await writer.apply((doc) => markDispatching(doc, 'asterisk', {}, Date.now())).catch((err: unknown) => (failure = err));
+      expect(failure).to.be.instanceOf(Error);
+      if (flaky.status !== 'ready') await new Promise((resolve) => flaky.once('ready', resolve));
+      await writer.apply((doc) => markAccepted(doc, {}, Date.now()));
+      expect(await stateOf(id)).to.deep.equal({ version: 2, events: ['queued', 'dispatching', 'accepted'] });
+    } finally {
+      flaky.disconnect();
+    }
+  });
+});
