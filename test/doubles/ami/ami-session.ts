@@ -130,17 +130,29 @@ export class AmiSession {
     else this.write(text);
   }
 
+  /**
+   * Messages produced in the same turn (the events of one call step) leave in one write. The bytes
+   * are the same: how a stream is split into writes is not part of AMI, and the chunkSize hook
+   * proves readers cope with any split.
+   */
+  private corkUntilNextTick(): void {
+    if (this.socket.writableCorked > 0) return;
+    this.socket.cork();
+    process.nextTick(() => this.socket.uncork());
+  }
+
   /** Raw bytes, for hooks that break the grammar on purpose. */
   write(text: string): void {
     const chunkSize = this.core.output.chunkSize;
     this.out = this.out.then(async () => {
       if (this.socket.destroyed) return;
       if (this.core.output.coalesce) await new Promise((resolve) => setImmediate(resolve));
-      const bytes = Buffer.from(text, 'utf8');
       if (!chunkSize) {
-        this.socket.write(bytes);
+        this.corkUntilNextTick();
+        this.socket.write(text);
         return;
       }
+      const bytes = Buffer.from(text, 'utf8');
       for (let i = 0; i < bytes.length && !this.socket.destroyed; i += chunkSize) {
         this.socket.write(bytes.subarray(i, i + chunkSize));
         await new Promise((resolve) => setImmediate(resolve));
