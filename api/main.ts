@@ -66,8 +66,10 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   feed.onAuthChange((change) => auth.onChange(change));
   await feed.start();
   const prefix = queuePrefix(config.redisPrefix);
+  // BullMQ gets a connection of its own without auto-pipelining, which its maintainers do not support.
+  const queueRedis = createRedis(config.redisUrl, 'api', logger);
   const queue = new Queue(CALL_QUEUE, {
-    connection: redis,
+    connection: queueRedis,
     prefix,
     defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
   });
@@ -98,7 +100,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   let testEvents: QueueEvents | undefined;
   let adminServer: http.Server | undefined;
   if (config.adminToken) {
-    testQueue = new Queue(PBX_TEST_QUEUE, { connection: redis, prefix });
+    testQueue = new Queue(PBX_TEST_QUEUE, { connection: queueRedis, prefix });
     testQueue.on('error', (err) => logger.error({ err }, 'test queue error'));
     testEvents = new QueueEvents(PBX_TEST_QUEUE, { connection: createRedis(config.redisUrl, 'subscriber', logger), prefix });
     testEvents.on('error', (err) => logger.error({ err }, 'test queue events error'));
@@ -148,7 +150,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     )
     .add('close queues', () => Promise.all([queue.close(), testQueue?.close(), testEvents?.close()]))
     .add('stop change feed', () => feed.close())
-    .add('quit redis', () => Promise.all([redis.quit(), subscriber.quit()]));
+    .add('quit redis', () => Promise.all([redis.quit(), queueRedis.quit(), subscriber.quit()]));
   return { httpPort, httpsPort, adminPort, shutdown };
 }
 
