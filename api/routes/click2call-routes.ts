@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Click2CallService } from '../click2call/click2call-service.js';
 import { presentedApiKey, redactUrl, requestFields } from '../middleware/request-context.js';
+import { sendJson } from '../middleware/send-json.js';
 
 /** `GET|POST /v1/click2call`: always HTTP 200 with `{"response": …}` (SPEC §2). */
 export function click2callRoutes(service: Click2CallService): Router {
@@ -23,7 +24,7 @@ export function click2callRoutes(service: Click2CallService): Router {
     });
     res.setHeader('Cache-Control', 'no-store');
     if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
-    res.status(200).json({ response });
+    sendJson(res, 200, { response });
   });
   return router;
 }

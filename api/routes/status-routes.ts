@@ -5,6 +5,7 @@ import type { StatusStore } from '../../shared/status/status-store.js';
 import type { ApiKeyAuth } from '../auth/api-key-auth.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { presentedApiKey } from '../middleware/request-context.js';
+import { sendJson } from '../middleware/send-json.js';
 import { renderStatusPage } from '../status/render-status-page.js';
 
 export interface StatusRouteDeps {
@@ -16,7 +17,7 @@ export interface StatusRouteDeps {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_LONG_POLL_SECONDS = 30;
-const NOT_FOUND = { error: { code: 'not_found', message: 'No such request, or no access to it.' } };
+const NOT_FOUND_BODY = JSON.stringify({ error: { code: 'not_found', message: 'No such request, or no access to it.' } });
 
 type RawStatus = NonNullable<Awaited<ReturnType<StatusStore['getRaw']>>>;
 
@@ -44,7 +45,7 @@ export function statusRoutes(deps: StatusRouteDeps): Router {
     res.setHeader('Vary', 'Accept, Authorization, X-Api-Key');
     let stored = await readable(req, id);
     if (!stored) {
-      res.status(404).json(NOT_FOUND);
+      sendJson(res, 404, NOT_FOUND_BODY);
       return;
     }
     const waitSeconds = Math.min(Number(req.query.wait) || 0, MAX_LONG_POLL_SECONDS);
@@ -64,12 +65,13 @@ export function statusRoutes(deps: StatusRouteDeps): Router {
       res.status(304).end();
       return;
     }
-    if (req.accepts(['json', 'html']) === 'html') {
+    // Negotiate only when the client can take HTML at all (browsers); API clients skip the parse.
+    if (req.headers.accept?.includes('html') && req.accepts(['json', 'html']) === 'html') {
       res.type('html').send(renderStatusPage(JSON.parse(stored.json) as StatusDocument));
       return;
     }
     // The stored text is already the document: wrap it instead of parsing and re-serialising it.
-    res.type('json').send(`{"c2c_status":${stored.json}}`);
+    sendJson(res, 200, `{"c2c_status":${stored.json}}`);
   });
 
   return router;

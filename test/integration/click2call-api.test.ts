@@ -128,6 +128,19 @@ describe('the public API', function () {
     expect(html).to.contain('accepted').and.contain('5550100');
   });
 
+  it('when an API client reads the status, then it gets JSON with its length, and HEAD gets the headers alone', async () => {
+    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550100' });
+    const response = await fetch(answer.status_url, { headers: { accept: 'application/json' } });
+    expect(response.headers.get('content-type')).to.equal('application/json; charset=utf-8');
+    const text = await response.text();
+    expect(Number(response.headers.get('content-length'))).to.equal(Buffer.byteLength(text));
+    expect(JSON.parse(text).c2c_status.request_id).to.equal(answer.request_id);
+    const head = await fetch(answer.status_url, { method: 'HEAD' });
+    expect(head.status).to.equal(200);
+    expect(head.headers.get('etag')).to.equal(response.headers.get('etag'));
+    expect(await head.text()).to.equal('');
+  });
+
   it('when a page calls the API from another origin, then CORS allows it', async () => {
     const preflight = await fetch(`${relay.base}/v1/click2call`, { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } });
     expect(preflight.status).to.equal(204);
