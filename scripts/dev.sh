@@ -44,6 +44,7 @@ export ADMIN_TOKEN=$(cat "$state/admin.token")
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$PORT}
 export ALLOW_PRIVATE_PBX_ADDRESSES=true
 export LOG_LEVEL=${LOG_LEVEL:-info}
+export NODE_OPTIONS=${NODE_OPTIONS:---max-semi-space-size=16}
 AMI_SANDBOX_PORT=${AMI_SANDBOX_PORT:-$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
 export AMI_SANDBOX_PORT
 

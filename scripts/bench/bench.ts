@@ -243,6 +243,10 @@ async function main(): Promise<void> {
       rows.push({ scenario: `click2call at ${FIXED_RATE} req/s`, ...(await measure({ urls: [c2c], headers, overallRate: FIXED_RATE }, roles, stats)), ...rss() });
       await drain(redis.url);
     }
+    if (process.env.BENCH_HEAP) {
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      log(metrics.split('\n').filter((line) => /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_total)/.test(line)).join('\n'));
+    }
     let bytesPerDoc: number | undefined;
     if (wanted('memory')) {
       log('redis memory per status document');
