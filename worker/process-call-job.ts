@@ -14,6 +14,8 @@ export interface CallJobDeps {
   drivers: DriverCache;
   logger: Logger;
   now?: () => number;
+  /** How long call progress may wait for more progress to share its write (default 25 ms). */
+  progressWindowMs?: number;
 }
 
 /** Thrown inside `dispatching()` when someone else owns the request: nothing may be sent, nothing written. */
@@ -26,6 +28,8 @@ export const INTERRUPTED: StatusError = {
 
 /** How long the `dispatching` step may wait to share a write with the PBX's answer. */
 const DISPATCH_RECORD_DELAY_MS = 50;
+
+const PROGRESS_WINDOW_MS = 25;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -57,6 +61,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
   let callGoesOn = false;
   let dispatched = false;
   let openGate: () => void = () => {};
+  let progressWindow: Promise<void> | undefined;
   const gate = new Promise<void>((resolve) => (openGate = resolve));
 
   const observer: CallObserver = {
@@ -87,10 +92,13 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     },
     progress(event: CallEvent) {
       // Progress can race the write of `accepted`; it waits behind that write and keeps its order.
+      // Events within a short window of each other (a hangup of both legs, a PBX that answers at
+      // once) share one write; each keeps its own time in the document.
       const at = now();
       const ended = isTerminal(event.event);
+      progressWindow ??= gate.then(() => delay(deps.progressWindowMs ?? PROGRESS_WINDOW_MS)).finally(() => (progressWindow = undefined));
       status
-        .enqueue((doc) => markProgress(doc, event, at), gate, { endsCall: ended })
+        .enqueue((doc) => markProgress(doc, event, at), progressWindow, { endsCall: ended })
         .then(() => log[ended ? 'info' : 'debug']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
         .catch((err: unknown) => log.error({ err }, 'could not record call progress'));
     },
