@@ -71,6 +71,8 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   const queue = new Queue(CALL_QUEUE, {
     connection: queueRedis,
     prefix,
+    // Nothing reads the call queue's event stream (failures are handled in the worker); keep it short.
+    streams: { events: { maxLen: 1000 } },
     defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
   });
   queue.on('error', (err) => logger.error({ err }, 'queue error'));

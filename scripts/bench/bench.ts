@@ -2,7 +2,9 @@
  * `npm run bench`: starts its own Redis, the AMI double as PBX, a bare-Express baseline and the
  * built web and worker processes, drives load with autocannon, and prints one table whose ratios
  * compare each scenario with the baseline measured in the same run. It reports; it never fails on
- * a number. BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune it.
+ * a number. BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune it;
+ * BENCH_SCENARIOS runs a subset; BENCH_VERBOSE=1 also prints the web's heap spaces and where Redis
+ * memory goes (a sample document, the status hash size, every other key).
  */
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
@@ -153,7 +155,8 @@ async function sanity(port: number, apiKey: string): Promise<void> {
 }
 
 async function drain(redisUrl: string): Promise<void> {
-  const queue = new Queue(CALL_QUEUE, { connection: new Redis(redisUrl), prefix: queuePrefix('c2c') });
+  // skipMetasUpdate: this observer must not reset the queue settings the web process wrote.
+  const queue = new Queue(CALL_QUEUE, { connection: new Redis(redisUrl), prefix: queuePrefix('c2c'), skipMetasUpdate: true });
   try {
     for (;;) {
       const counts = await queue.getJobCounts('wait', 'active', 'delayed');
@@ -176,7 +179,16 @@ async function redisBytesPerDocument(redisUrl: string, port: number, apiKey: str
     // Let the calls' progress events land too: each document grows until its call completes.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
-    const docs = (await redis.keys('c2c:st:*')).length - docsBefore;
+    const docKeys = await redis.keys('c2c:st:*');
+    const docs = docKeys.length - docsBefore;
+    if (process.env.BENCH_VERBOSE) {
+      const sample = docKeys.slice(0, 50);
+      const docBytes = (await Promise.all(sample.map((key) => redis.memory('USAGE', key)))).reduce((sum: number, n) => sum + Number(n), 0) / sample.length;
+      const otherKeys = (await redis.keys('c2c:*')).filter((key) => !key.startsWith('c2c:st:'));
+      const others = await Promise.all(otherKeys.map(async (key) => `${key} ${Number(await redis.memory('USAGE', key))}`));
+      log(`sample document: ${await redis.hget(sample[0] ?? '', 'd')}`);
+      log(`status hash: ${Math.round(docBytes)} B each; events stream length ${await redis.xlen('c2c:q:click2call:events')}, meta ${JSON.stringify(await redis.hgetall('c2c:q:click2call:meta'))}; other keys:\n${others.join('\n')}`);
+    }
     return Math.round((after - before) / Math.max(docs, 1));
   } finally {
     redis.disconnect();
@@ -243,7 +255,7 @@ async function main(): Promise<void> {
       rows.push({ scenario: `click2call at ${FIXED_RATE} req/s`, ...(await measure({ urls: [c2c], headers, overallRate: FIXED_RATE }, roles, stats)), ...rss() });
       await drain(redis.url);
     }
-    if (process.env.BENCH_HEAP) {
+    if (process.env.BENCH_VERBOSE) {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       log(metrics.split('\n').filter((line) => /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_total)/.test(line)).join('\n'));
     }
