@@ -224,11 +224,12 @@ async function main(): Promise<void> {
     const pids = (children: Child[]) => children.map((child) => child.process.pid ?? -1);
     const roles: CpuRoles = { web: () => pids(relay.webs), worker: () => pids(relay.workers), redis: () => [redis.pid], pbx: () => pids([pbx]), load: () => [process.pid] };
 
-    if (wanted('baseline')) {
-      log('baseline');
-      const baselineRoles: CpuRoles = { ...roles, web: () => pids([baseline]), worker: () => [] };
-      rows.push({ scenario: 'baseline (bare Express 5)', ...(await measure({ urls: [`http://127.0.0.1:${baselinePort}/`] }, baselineRoles)), webRss: peakRssMb(baseline), workerRss: 0 });
-    }
+    const baselineRoles: CpuRoles = { ...roles, web: () => pids([baseline]), worker: () => [] };
+    const measureBaseline = async (scenario: string) => {
+      log(scenario);
+      rows.push({ scenario, ...(await measure({ urls: [`http://127.0.0.1:${baselinePort}/`] }, baselineRoles)), webRss: peakRssMb(baseline), workerRss: 0 });
+    };
+    if (wanted('baseline')) await measureBaseline('baseline (bare Express 5)');
     if (wanted('click2call')) {
       log('click2call');
       rows.push({ scenario: 'click2call (full round trip)', ...(await measure({ urls: [c2c], headers }, roles, stats)), ...rss() });
@@ -259,6 +260,8 @@ async function main(): Promise<void> {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       log(metrics.split('\n').filter((line) => /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_total)/.test(line)).join('\n'));
     }
+    // The machine drifts during a run: measure the baseline again at the end; ratios use the mean.
+    if (wanted('baseline') && rows.length > 1) await measureBaseline('baseline again (after the relay scenarios)');
     let bytesPerDoc: number | undefined;
     if (wanted('memory')) {
       log('redis memory per status document');

@@ -43,10 +43,13 @@ const ms = (value: number) => (value > 0 ? value.toFixed(2) : '');
 
 /** Pure: the markdown tables `npm run bench` prints. */
 export function formatReport(report: Report): string {
-  const baseline = report.rows.find((row) => row.scenario.startsWith('baseline'))?.rps;
+  // Ratios compare with the mean of the baseline runs (the start and the end of the run).
+  const baselines = report.rows.filter((row) => row.scenario.startsWith('baseline'));
+  const baseline = baselines.length > 0 ? baselines.reduce((sum, row) => sum + row.rps, 0) / baselines.length : undefined;
   const lines = [
     `Node ${report.node}, ${report.cores} cores, ${report.duration} s per scenario, ${report.connections} connections`,
     '',
+    ...(baselines.length > 1 ? [`Ratios (× baseline) compare with the mean of the two baseline runs, ${Math.round(baseline ?? 0)} req/s.`, ''] : []),
     '| scenario | req/s | × baseline | floor | p50 ms | p90 ms | p99 ms | errors | web RSS MB | worker RSS MB |',
     '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...report.rows.map((row) => {
