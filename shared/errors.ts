@@ -30,6 +30,11 @@ export interface AppErrorOptions {
   responseData?: unknown;
   /** Extra fields for the client (e.g. `retry_after` for rate limits). */
   details?: Record<string, unknown>;
+  /**
+   * The request reached the PBX but its answer was lost (a timeout, a reset): the PBX may have
+   * acted on it, so for a call request the phone may ring. Such a call is never reported as failed.
+   */
+  outcomeUnknown?: boolean;
 }
 
 /** An error with a stable code whose message is safe to show to the client. */
@@ -37,6 +42,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly responseData: unknown;
   readonly details: Record<string, unknown> | undefined;
+  readonly outcomeUnknown: boolean;
 
   constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
     super(message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -44,6 +50,7 @@ export class AppError extends Error {
     this.code = code;
     this.responseData = options.responseData;
     this.details = options.details;
+    this.outcomeUnknown = options.outcomeUnknown === true;
   }
 
   get httpStatus(): number {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AccountStore } from '../shared/accounts/account-store.js';
 import type { CallJob } from '../shared/call-job.js';
 import { AppError, toAppError } from '../shared/errors.js';
-import { isTerminal, markAccepted, markDispatching, markExpired, markFailed, markProgress, type StatusError } from '../shared/status/status-document.js';
+import { isTerminal, markAccepted, markDispatching, markExpired, markFailed, markOutcomeUnknown, markProgress, type StatusError } from '../shared/status/status-document.js';
 import type { StatusStore } from '../shared/status/status-store.js';
 import type { DriverCache } from './pbx/driver-cache.js';
 import type { CallEvent, CallObserver, PlaceCall } from './pbx/pbx-driver.js';
@@ -116,6 +116,14 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
   } catch (err) {
     if (err instanceof NotOurs) return;
     const error = toAppError(err);
+    if (dispatched && error.outcomeUnknown) {
+      // The PBX may be ringing: never `failed` (a retry would ring twice), and the slot stays
+      // counted against max_concurrent until its time bound.
+      callGoesOn = true;
+      await status.apply((doc) => markOutcomeUnknown(doc, { code: error.code, message: error.message }, now()));
+      log.warn({ code: error.code }, 'call request outcome unknown: the PBX may have placed it');
+      return;
+    }
     if (error.code === 'internal_error') log.error({ err }, 'call job failed');
     else log.info({ code: error.code }, 'call request failed');
     // Before dispatch the worker must still win the claim, or a cancellation already answered the client.

@@ -57,6 +57,9 @@ export interface Click2CallDeps {
 
 const MAX_WAIT_SECONDS = 130;
 
+/** A change the API can answer with: the PBX's verdict, or a call request whose outcome became unknown. */
+const settles = (change: StatusChange) => VERDICT_STATES.includes(change.state) || (change.state === 'dispatching' && change.error !== undefined);
+
 /** The Click-2-Call use case: authenticate, validate, store, enqueue, and wait for the PBX verdict. */
 export class Click2CallService {
   private readonly now: () => number;
@@ -143,7 +146,7 @@ export class Click2CallService {
       log.info({ original_request_id: outcome.originalId }, 'click2call repeat answered with the original request');
       return { response: await this.replay(outcome.originalId) };
     }
-    const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, (c) => VERDICT_STATES.includes(c.state), wait * 1000) : undefined;
+    const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, settles, wait * 1000) : undefined;
     try {
       await this.deps.queue.add('call', job, { jobId: requestId });
     } catch (err) {

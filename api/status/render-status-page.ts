@@ -1,4 +1,4 @@
-import { isTerminal, type StatusDocument } from '../../shared/status/status-document.js';
+import { isTerminal, outcomeUnknown, type StatusDocument } from '../../shared/status/status-document.js';
 
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -13,9 +13,11 @@ export function renderStatusPage(doc: StatusDocument): string {
   const rows = doc.events
     .map((e) => `<tr><td>${escapeHtml(time(e['utc.time']))}</td><td>${escapeHtml(e.event)}</td><td>${e.leg === undefined ? '' : `leg ${e.leg}`}</td><td>${escapeHtml(e.cause ?? '')}</td></tr>`)
     .join('\n');
-  const error = doc.response?.error ? `<p class="error">${escapeHtml(doc.response.error.code)}: ${escapeHtml(doc.response.error.message)}</p>` : '';
-  // Refresh while the call is still moving; a finished call's page stays put.
-  const refresh = isTerminal(doc.state) ? '' : '<meta http-equiv="refresh" content="2">';
+  const unknown = outcomeUnknown(doc);
+  const note = unknown ? '<p>The PBX may have placed this call; its answer was lost, so nothing more will be known about it.</p>' : '';
+  const error = doc.response?.error ? `<p class="error">${escapeHtml(doc.response.error.code)}: ${escapeHtml(doc.response.error.message)}</p>${note}` : '';
+  // Refresh while the call is still moving; a finished call's page (or one nothing more will be learnt about) stays put.
+  const refresh = isTerminal(doc.state) || unknown ? '' : '<meta http-equiv="refresh" content="2">';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">${refresh}<title>Call ${escapeHtml(doc.request_id)}: ${escapeHtml(doc.state)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:48em}td,th{padding:.2em .8em;text-align:left}.state{font-size:1.6em}.error{color:#a00}</style></head>

@@ -125,6 +125,21 @@ export function markFailed(doc: StatusDocument, error: StatusError, atMs: number
   return { ...moved(doc, 'failed', atMs, { cause: error.message }), response };
 }
 
+/**
+ * The call request reached the PBX but its answer was lost (a timeout, a dropped connection): the
+ * phone may ring. The state stays `dispatching`, never `failed` (a client would retry and ring it
+ * twice); `response.error` says what happened. Nothing more will be learnt about the call.
+ */
+export function markOutcomeUnknown(doc: StatusDocument, error: StatusError, atMs: number): StatusDocument {
+  if (doc.state !== 'dispatching') throw new TransitionError(doc.state, 'dispatching');
+  return { ...doc, response: { 'utc.time': utcTime(atMs), error } };
+}
+
+/** True when the document records a call request whose outcome the relay cannot know. */
+export function outcomeUnknown(doc: Pick<StatusDocument, 'state' | 'response'>): boolean {
+  return doc.state === 'dispatching' && doc.response?.error !== undefined;
+}
+
 export function markExpired(doc: StatusDocument, error: StatusError, atMs: number): StatusDocument {
   return { ...moved(doc, 'expired', atMs), response: { 'utc.time': utcTime(atMs), error } };
 }

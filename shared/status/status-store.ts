@@ -182,7 +182,8 @@ export class StatusStore {
       }
       if (next === current.doc) return releaseAlone(current);
       const change: StatusChange = { id, v: current.version + 1, state: next.state };
-      if (next.response?.error && next.state !== current.doc.state) change.error = next.response.error;
+      // A new error is announced (a failure, or a call whose outcome became unknown); progress is not.
+      if (next.response?.error && next.response !== current.doc.response) change.error = next.response.error;
       const result = await (this.redis as unknown as StatusScripts).c2cStatusUpdate(
         this.key(id),
         release ? this.activeKey(release.accountId) : '',

@@ -59,11 +59,24 @@ describe('click2call end to end with the other (HTTP) driver', function () {
     expect(doc.response.response_data).to.deep.equal({ status: 422, body: 'ERR 4711: destination barred by PBX' });
   });
 
-  it('when the PBX is slower than its timeout, then the answer is fail/pbx_timeout', async () => {
-    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550198', pbx: 'other' });
-    expect(answer.status).to.equal('fail');
-    expect(answer.errors[0].error.code).to.equal('pbx_timeout');
-  });
+  // SPEC §2: never `fail` for a call that may still ring (a client retry would ring it twice).
+  const uncertain: [string, string, string][] = [
+    ['5550198', 'answers after its timeout', 'pbx_timeout'],
+    ['5550197', 'drops the connection after the request', 'pbx_unreachable'],
+  ];
+  for (const [dialSecond, what, code] of uncertain) {
+    it(`when the PBX ${what}, then success/dispatching, and the status records ${code} without failing`, async () => {
+      const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: dialSecond, pbx: 'other' });
+      expect(answer.status).to.equal('success');
+      expect(answer.state).to.equal('dispatching');
+      expect(answer.errors).to.deep.equal([]);
+      const doc = (await statusOf(answer.status_url)).body.c2c_status;
+      expect(doc.state).to.equal('dispatching');
+      expect(doc.response.error.code).to.equal(code);
+      expect(doc.response.error.message).to.contain('not retried');
+      expect(pbx.requests.filter((r) => r.url.includes(`to=${dialSecond}`)).length).to.be.at.least(1);
+    });
+  }
 
   it('when the request is sent as POST JSON with the key in a header, then it works the same', async () => {
     const response = await fetch(`${relay.base}/v1/click2call`, {

@@ -49,6 +49,19 @@ describe('click2call end to end with Switchvox (HTTPS double)', function () {
     expect(answer.state).to.equal('dispatching');
   });
 
+  it('when the connection drops after switchvox.call arrived, then success/dispatching and the status says the outcome is unknown', async () => {
+    pbx.injectFault({ kind: 'reset' }, 'switchvox.call');
+    const before = pbx.calls().length;
+    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5551234', timeout: '20' });
+    expect(answer.status).to.equal('success');
+    expect(answer.state).to.equal('dispatching');
+    expect(pbx.calls()).to.have.length(before + 1);
+    const doc = (await statusOf(answer.status_url)).body.c2c_status;
+    expect(doc.state).to.equal('dispatching');
+    expect(doc.response.error).to.include({ code: 'pbx_unreachable' });
+    expect(doc.response.error.message).to.contain('may have been placed');
+  });
+
   it('when nobody answers, then pbx_error 41591 with the Switchvox text verbatim', async () => {
     const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550000', timeout: '3' });
     expect(answer.status).to.equal('fail');

@@ -140,6 +140,7 @@ describe('switchvox driver: calls', () => {
       const failure = await failureOf(t.driver.placeCall(call(), recordingObserver()));
       expect(failure.code).to.equal('pbx_unreachable');
       expect(failure.message).to.contain('may have been placed');
+      expect(failure.outcomeUnknown).to.equal(true);
       expect(t.double.calls()).to.have.length(1);
       await t.driver.placeCall(call(), recordingObserver());
       expect(t.double.calls()).to.have.length(2);
@@ -151,6 +152,7 @@ describe('switchvox driver: calls', () => {
       const failure = await failureOf(t.driver.placeCall(call({ timeoutSeconds: 1 }), recordingObserver()));
       expect(failure.code).to.equal('pbx_timeout');
       expect(failure.message).to.contain('not retried');
+      expect(failure.outcomeUnknown).to.equal(true);
       expect(t.double.calls()).to.have.length(1);
     });
 

@@ -90,6 +90,8 @@ export function runDriverConformance(name: string, harness: ConformanceHarness):
       );
       expect(failure.code).to.equal('pbx_error');
       expect(failure.message).to.contain(refusedMessage);
+      // The PBX answered: the outcome is known (no call), so the client may be told `fail`.
+      expect(failure.outcomeUnknown).to.equal(false);
     });
 
     it('when the credentials are wrong, then the error is pbx_auth_failed and no call is placed', async () => {
@@ -107,6 +109,8 @@ export function runDriverConformance(name: string, harness: ConformanceHarness):
         target.driver.placeCall(call({ dialFirst: extension, dialSecond: answers }), recordingObserver()),
       );
       expect(failure.code).to.equal('pbx_unreachable');
+      // Nothing was sent, so nothing can ring.
+      expect(failure.outcomeUnknown).to.equal(false);
     });
 
     it('when test() runs against a healthy PBX, then it reports ok without placing a call', async () => {

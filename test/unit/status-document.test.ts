@@ -6,7 +6,9 @@ import {
   markDispatching,
   markExpired,
   markFailed,
+  markOutcomeUnknown,
   markProgress,
+  outcomeUnknown,
   TransitionError,
   utcTime,
 } from '../../shared/status/status-document.js';
@@ -49,5 +51,23 @@ describe('status document transitions', () => {
   it('when the PBX refuses, then its answer and the error are both kept', () => {
     const doc = markFailed(markDispatching(createQueued(request, t0), 'asterisk', {}, t0), { code: 'pbx_error', message: 'Extension does not exist.' }, t0, { Response: 'Error' });
     expect(doc.response).to.deep.equal({ 'utc.time': utcTime(t0), response_data: { Response: 'Error' }, error: { code: 'pbx_error', message: 'Extension does not exist.' } });
+  });
+
+  it('when the answer to a dispatched call request is lost, then the state stays dispatching with the error recorded', () => {
+    const dispatched = markDispatching(createQueued(request, t0), 'other', {}, t0 + 1000);
+    const error = { code: 'pbx_timeout' as const, message: 'The PBX did not answer in time; the call may still be placed, so it was not retried.' };
+    const doc = markOutcomeUnknown(dispatched, error, t0 + 5000);
+    expect(doc.state).to.equal('dispatching');
+    expect(doc.response).to.deep.equal({ 'utc.time': utcTime(t0 + 5000), error });
+    expect(doc.events.map((e) => e.event)).to.deep.equal(['queued', 'dispatching']);
+    expect(outcomeUnknown(doc)).to.equal(true);
+    expect(outcomeUnknown(dispatched)).to.equal(false);
+  });
+
+  it('when the call request was never dispatched or already has a verdict, then its outcome cannot become unknown', () => {
+    const error = { code: 'pbx_timeout' as const, message: 'x' };
+    expect(() => markOutcomeUnknown(createQueued(request, t0), error, t0)).to.throw(TransitionError);
+    const accepted = markAccepted(markDispatching(createQueued(request, t0), 'other', {}, t0), {}, t0);
+    expect(() => markOutcomeUnknown(accepted, error, t0)).to.throw(TransitionError);
   });
 });

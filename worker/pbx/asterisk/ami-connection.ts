@@ -49,6 +49,8 @@ interface Pending {
 type State = 'idle' | 'connecting' | 'ready' | 'closed';
 
 const lost = () => new AppError('pbx_unreachable', 'The connection to the PBX was lost before it answered.');
+// An action already written whose answer never came: the PBX may have carried it out.
+const unanswered = (message: string) => new AppError('pbx_unreachable', message, { outcomeUnknown: true });
 
 export class AmiConnection {
   private state: State = 'idle';
@@ -129,7 +131,7 @@ export class AmiConnection {
       const { actionId, headers } = withActionId([['Action', 'Logoff']]);
       await this.write(actionId, encodeAction(headers), 1000).catch(() => undefined);
     }
-    this.rejectAll(new AppError('pbx_unreachable', 'The PBX connection is closed.'));
+    this.rejectAll(unanswered('The PBX connection was closed before the PBX answered.'));
     const current = this.socket;
     if (current && !current.destroyed) {
       await new Promise<void>((resolve) => {
@@ -146,7 +148,7 @@ export class AmiConnection {
     return new Promise<AmiReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(actionId);
-        reject(new AppError('pbx_timeout'));
+        reject(new AppError('pbx_timeout', undefined, { outcomeUnknown: true }));
       }, timeoutMs);
       this.pending.set(actionId, { resolve, reject, timer, items: [] });
       socket.write(bytes);
@@ -266,7 +268,7 @@ export class AmiConnection {
     if (this.socket !== socket) return;
     this.socket = undefined;
     clearInterval(this.pingTimer);
-    this.rejectAll(lost());
+    this.rejectAll(unanswered('The connection to the PBX was lost before it answered.'));
     if (this.state === 'ready') {
       this.state = 'idle';
       this.o.logger.warn({ host: this.o.host, port: this.o.port }, 'ami connection lost');

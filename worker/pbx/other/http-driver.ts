@@ -67,7 +67,7 @@ export function createHttpDriver(settings: OtherSettings, deps: DriverDeps & Htt
       });
       return await client.request<string>({ method: request.method, url: request.url, headers: { ...request.headers, Authorization: authorization }, data: request.body });
     } catch (err) {
-      throw translate(err);
+      throw translate(err, 'call');
     }
   }
 
@@ -95,7 +95,7 @@ export function createHttpDriver(settings: OtherSettings, deps: DriverDeps & Htt
         const ok = response.status < 400 || response.status === 405;
         return { ok, detail: `HTTP ${response.status} from ${url.host}${response.status === 401 || response.status === 403 ? ' (credentials refused)' : ''}` };
       } catch (err) {
-        return { ok: false, detail: translate(err).message };
+        return { ok: false, detail: translate(err, 'test').message };
       }
     },
 
@@ -114,15 +114,22 @@ function parseBody(body: string): unknown {
   }
 }
 
-function translate(err: unknown): AppError {
+function translate(err: unknown, purpose: 'call' | 'test'): AppError {
   if (err instanceof AppError) return err;
   const cause = err instanceof AxiosError ? err.cause ?? err : err;
   if (cause instanceof PrivateAddressError) {
     return new AppError('pbx_unreachable', `The PBX host resolves to ${cause.address}, a loopback, link-local or private address; the operator must set ALLOW_PRIVATE_PBX_ADDRESSES=true to allow it.`, { cause: err });
   }
+  // A timeout or a dropped connection may come after the PBX got the call request: it may be ringing.
+  const call = purpose === 'call';
   if (err instanceof AxiosError && (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT')) {
-    return new AppError('pbx_timeout', 'The PBX did not answer in time.', { cause: err });
+    const message = call ? 'The PBX did not answer in time; the call may still be placed, so it was not retried.' : 'The PBX did not answer in time.';
+    return new AppError('pbx_timeout', message, { cause: err, outcomeUnknown: call });
   }
   const code = err instanceof AxiosError ? err.code ?? 'error' : 'error';
+  const reset = code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(err instanceof Error ? err.message : '');
+  if (call && reset) {
+    return new AppError('pbx_unreachable', `The PBX dropped the connection (${code}) after the call request was sent; the call may have been placed, so it was not retried.`, { cause: err, outcomeUnknown: true });
+  }
   return new AppError('pbx_unreachable', `The PBX could not be reached (${code}).`, { cause: err });
 }

@@ -115,14 +115,12 @@ export function transportError(err: unknown, purpose: RequestPurpose, url: strin
       purpose === 'call'
         ? 'The PBX did not answer the call request in time; the call may still be ringing, so it was not retried.'
         : `The PBX at ${host} did not answer in time.`;
-    return new AppError('pbx_timeout', message, { cause: err });
+    return new AppError('pbx_timeout', message, { cause: err, outcomeUnknown: purpose === 'call' });
   }
   const code = errorCode(err);
   const reason = tlsReason(code, pinned, host) ?? socketReason(code, err, host);
   // Once the call request may have left, a lost connection leaves the outcome unknown: say so.
-  const afterSend =
-    purpose === 'call' && (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(errorMessage(err)))
-      ? ' after the call request was sent; the call may have been placed, so it was not retried'
-      : '';
-  return new AppError('pbx_unreachable', `Cannot reach the PBX at ${host}: ${reason}${afterSend}.`, { cause: err });
+  const sentCall = purpose === 'call' && (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(errorMessage(err)));
+  const afterSend = sentCall ? ' after the call request was sent; the call may have been placed, so it was not retried' : '';
+  return new AppError('pbx_unreachable', `Cannot reach the PBX at ${host}: ${reason}${afterSend}.`, { cause: err, outcomeUnknown: sentCall });
 }
