@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
 import { AppError, toAppError } from '../shared/errors.js';
-import { publicCors, securityHeaders } from './middleware/security-headers.js';
+import { standardHeaders } from './middleware/security-headers.js';
 import { redactUrl } from './middleware/request-context.js';
 
 export interface AppDeps {
@@ -40,10 +40,14 @@ export function buildApp(deps: AppDeps): Express {
     next();
   });
 
-  app.use(securityHeaders);
-  app.use('/v1', publicCors);
-  app.use(express.json({ limit: BODY_LIMIT }));
-  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }));
+  app.use(standardHeaders);
+  const parseJson = express.json({ limit: BODY_LIMIT });
+  const parseForm = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 });
+  // Only requests that carry a body go through the parsers (most of the traffic is GET).
+  app.use((req, res, next) => {
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return next();
+    parseJson(req, res, (err?: unknown) => (err ? next(err) : parseForm(req, res, next)));
+  });
   for (const router of deps.routers) app.use(router);
 
   app.use((req, res) => {

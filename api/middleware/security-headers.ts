@@ -9,10 +9,6 @@ const SECURITY_HEADERS = {
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
-export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-  res.set(SECURITY_HEADERS);
-  next();
-}
 
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
@@ -22,12 +18,23 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '600',
 };
 
-/** CORS for the public API: any page may call it with fetch(); credentials are the API key, not cookies. */
-export function publicCors(req: Request, res: Response, next: NextFunction): void {
-  res.set(CORS_HEADERS);
-  if (req.method === 'OPTIONS') {
-    res.status(204).end();
-    return;
+const SECURITY = Object.entries(SECURITY_HEADERS);
+const CORS = Object.entries(CORS_HEADERS);
+
+/**
+ * The headers every response carries, and CORS for the public API under /v1: any page may call it
+ * with fetch(); credentials are the API key, not cookies. Preflights end here with 204.
+ */
+export function standardHeaders(req: Request, res: Response, next: NextFunction): void {
+  for (const [name, value] of SECURITY) res.setHeader(name, value);
+  const path = req.path;
+  if (path === '/v1' || path.startsWith('/v1/')) {
+    for (const [name, value] of CORS) res.setHeader(name, value);
+    if (req.method === 'OPTIONS') {
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
   }
   next();
 }
