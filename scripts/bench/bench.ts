@@ -4,7 +4,7 @@
  * compare each scenario with the baseline measured in the same run. It reports; it never fails on
  * a number. BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune it;
  * BENCH_SCENARIOS runs a subset; BENCH_VERBOSE=1 also prints the web's heap spaces and where Redis
- * memory goes (a sample document, the status hash size, every other key).
+ * memory goes (a sample document, the status key's size, every other key).
  */
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
@@ -186,8 +186,8 @@ async function redisBytesPerDocument(redisUrl: string, port: number, apiKey: str
       const docBytes = (await Promise.all(sample.map((key) => redis.memory('USAGE', key)))).reduce((sum: number, n) => sum + Number(n), 0) / sample.length;
       const otherKeys = (await redis.keys('c2c:*')).filter((key) => !key.startsWith('c2c:st:'));
       const others = await Promise.all(otherKeys.map(async (key) => `${key} ${Number(await redis.memory('USAGE', key))}`));
-      log(`sample document: ${await redis.hget(sample[0] ?? '', 'd')}`);
-      log(`status hash: ${Math.round(docBytes)} B each; events stream length ${await redis.xlen('c2c:q:click2call:events')}, meta ${JSON.stringify(await redis.hgetall('c2c:q:click2call:meta'))}; other keys:\n${others.join('\n')}`);
+      log(`sample stored document: ${await redis.get(sample[0] ?? '')}`);
+      log(`status key: ${Math.round(docBytes)} B each; events stream length ${await redis.xlen('c2c:q:click2call:events')}, meta ${JSON.stringify(await redis.hgetall('c2c:q:click2call:meta'))}; other keys:\n${others.join('\n')}`);
     }
     return Math.round((after - before) / Math.max(docs, 1));
   } finally {

@@ -79,6 +79,22 @@ describe('status writer', () => {
     expect(writer.released).to.equal(true);
   });
 
+  it('when a document is claimed and rewritten, then it keeps the expiry it was stored with, and readers see each version', async () => {
+    const id = await queued();
+    const claim = await store.claim(id, 'dispatch');
+    expect(claim).to.include({ won: true, holder: 'dispatch' });
+    expect(claim.stored?.version).to.equal(1);
+    expect((await store.claim(id, 'cancel')).holder).to.equal('dispatch');
+    const writer = new StatusWriter(store, id, accountId);
+    writer.know(claim.stored);
+    await writer.apply((doc) => markDispatching(doc, 'asterisk', { Action: 'Originate' }, Date.now()));
+    const ttl = await redis.ttl(store.key(id));
+    expect(ttl).to.be.greaterThan(590).and.at.most(600);
+    const raw = await store.getRaw(id);
+    expect(raw).to.include({ accountId, version: 2 });
+    expect(JSON.parse(raw?.json ?? '{}').pbx_request.pbx_data).to.deep.equal({ Action: 'Originate' });
+  });
+
   it('when a write fails, then its steps are carried by the next write', async () => {
     const id = await queued();
     const flaky = new Redis(TEST_REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
