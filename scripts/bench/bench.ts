@@ -3,6 +3,7 @@
  * built web and worker processes, drives load with autocannon, and prints one table whose ratios
  * compare each scenario with the baseline measured in the same run. It reports; it never fails on
  * a number. BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune it;
+ * BENCH_FIXED_RATE (default 1000) and BENCH_LIGHT_RATE (default 200) set the fixed-rate rows;
  * BENCH_SCENARIOS runs a subset; BENCH_VERBOSE=1 also prints the web's heap spaces and where Redis
  * memory goes (a sample document, the status key's size, every other key).
  */
@@ -15,12 +16,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CALL_QUEUE, queuePrefix } from '../../shared/call-job.js';
+import { openLoop } from './open-loop.js';
 import { cpuMs, freePort, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
 import { formatReport, type CpuPerRequest, type Row } from './report.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 1000);
+/** Connections the open-loop generator may hold, like a proxy's limit; requests beyond wait (and their wait counts). */
+const OPEN_LOOP_SOCKETS = 256;
+/** A second fixed rate well below saturation: the latency a user sees when the relay has headroom. */
+const LIGHT_RATE = Number(process.env.BENCH_LIGHT_RATE ?? 200);
 /** Comma list of scenarios to run (baseline, click2call, enqueue, status, fixed, memory, scaling); all by default. */
 const ONLY = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
 const wanted = (name: string) => ONLY === undefined || ONLY.includes(name);
@@ -56,7 +62,7 @@ function cpuSnapshot(roles: CpuRoles): Record<string, number> {
 async function measure(load: Load, roles: CpuRoles, redis?: Redis): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss'>> {
   await redis?.config('RESETSTAT');
   const before = cpuSnapshot(roles);
-  const result = await drive(load);
+  const result = load.openLoopRate === undefined ? await drive(load) : await openLoop({ url: load.urls[0] ?? '', headers: load.headers ?? {}, rate: load.openLoopRate, durationSeconds: DURATION, maxSockets: OPEN_LOOP_SOCKETS });
   const after = cpuSnapshot(roles);
   const requests = Math.max(1, result.rps * DURATION);
   const cpu = Object.fromEntries(Object.keys(roles).map((role) => [role, ((after[role] ?? 0) - (before[role] ?? 0)) / requests])) as unknown as CpuPerRequest;
@@ -113,10 +119,11 @@ async function provision(port: number, amiPort: number): Promise<string> {
 interface Load {
   urls: string[];
   headers?: Record<string, string>;
-  overallRate?: number;
   amount?: number;
   /** Rotates through these paths instead of one fixed URL. */
   paths?: string[];
+  /** Open loop instead of autocannon's closed loop: this many requests per second, evenly spaced. */
+  openLoopRate?: number;
 }
 
 /** Runs autocannon against one or several URLs at once (connections split among them) and merges. */
@@ -132,7 +139,6 @@ async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'wor
         duration: DURATION,
         headers: load.headers ?? {},
         ...(load.amount === undefined ? {} : { amount: load.amount }),
-        ...(load.overallRate === undefined ? {} : { overallRate: Math.round(load.overallRate / load.urls.length) }),
         ...(paths === undefined
           ? {}
           : { requests: [{ setupRequest: (request: any) => ({ ...request, path: paths[next++ % paths.length] }) }] }),
@@ -253,7 +259,10 @@ async function main(): Promise<void> {
     }
     if (wanted('fixed')) {
       log(`fixed rate ${FIXED_RATE}/s`);
-      rows.push({ scenario: `click2call at ${FIXED_RATE} req/s`, ...(await measure({ urls: [c2c], headers, overallRate: FIXED_RATE }, roles, stats)), ...rss() });
+      rows.push({ scenario: `click2call at ${FIXED_RATE} req/s`, ...(await measure({ urls: [c2c], headers, openLoopRate: FIXED_RATE }, roles, stats)), ...rss() });
+      await drain(redis.url);
+      log(`light load ${LIGHT_RATE}/s`);
+      rows.push({ scenario: `click2call at ${LIGHT_RATE} req/s (light load)`, ...(await measure({ urls: [c2c], headers, openLoopRate: LIGHT_RATE }, roles, stats)), ...rss() });
       await drain(redis.url);
     }
     if (process.env.BENCH_VERBOSE) {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { percentile } from '../../scripts/bench/open-loop.js';
 import { formatReport, type Row } from '../../scripts/bench/report.js';
 
 const cpu = { web: 0.5, worker: 0.25, redis: 0.125, pbx: 0.125, load: 0 };
@@ -21,5 +22,16 @@ describe('bench report', () => {
     const text = formatReport({ node: 'v20', cores: 2, duration: 10, connections: 50, scaling: [], rows: [row('status (GET /v1/status/{id})', 2000)] });
     expect(text).to.contain('| status (GET /v1/status/{id}) | 2000 |  | ≥ 0.9 × |');
     expect(text).to.not.contain('Redis memory');
+  });
+});
+
+describe('open-loop percentiles', () => {
+  it('when latencies are sorted, then the nearest-rank percentile is returned, and an empty run gives 0', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 0.5)).to.equal(50);
+    expect(percentile(sorted, 0.99)).to.equal(99);
+    expect(percentile(sorted, 1)).to.equal(100);
+    expect(percentile([7], 0.99)).to.equal(7);
+    expect(percentile([], 0.5)).to.equal(0);
   });
 });
