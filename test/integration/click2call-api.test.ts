@@ -154,6 +154,14 @@ describe('the public API', function () {
     const metrics = await (await fetch(`${relay.base}/metrics`)).text();
     expect(metrics).to.contain('c2c_http_request_duration_seconds');
   });
+
+  it('when a scanner requests made-up paths, then metrics count them as "other" instead of growing a label each', async () => {
+    for (const path of ['/wp-admin', '/.env', '/v1/nothing-here']) expect((await fetch(`${relay.base}${path}`)).status).to.equal(404);
+    const metrics = await (await fetch(`${relay.base}/metrics`)).text();
+    const counted = Number(/c2c_http_request_duration_seconds_count\{route="other",status="404"\} (\d+)/.exec(metrics)?.[1]);
+    expect(counted).to.be.at.least(3);
+    expect(metrics).to.not.contain('wp-admin').and.not.contain('.env').and.not.contain('nothing-here');
+  });
 });
 
 describe('the wait bound', function () {
