@@ -29,6 +29,7 @@ export const INTERRUPTED: StatusError = {
 /** How long the `dispatching` step may wait to share a write with the PBX's answer. */
 const DISPATCH_RECORD_DELAY_MS = 50;
 
+/** Default of `progressWindowMs`: progress this close together shares one write. */
 const PROGRESS_WINDOW_MS = 25;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -110,8 +111,9 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps): Promise<v
     if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
     const driver = deps.drivers.get(job.account_id, job.pbx, loaded.revision, loaded.open);
     const accepted = await driver.placeCall(call, observer);
-    callGoesOn = accepted.progressFollows === true;
-    await status.apply((doc) => markAccepted(doc, accepted.responseData, now()), { endsCall: !callGoesOn });
+    const follows = accepted.progressFollows === true;
+    await status.apply((doc) => markAccepted(doc, accepted.responseData, now()), { endsCall: !follows });
+    callGoesOn = follows;
     log.info('call request accepted by the PBX');
   } catch (err) {
     if (err instanceof NotOurs) return;
