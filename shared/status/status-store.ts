@@ -162,8 +162,17 @@ export class StatusStore {
 
   /** The document as stored (JSON text), for readers that pass it through without parsing. */
   async getRaw(id: string): Promise<{ accountId: string; version: number; json: string } | undefined> {
-    const raw = await this.redis.get(this.key(id));
-    return raw === null ? undefined : parseStored(raw);
+    const key = this.key(id);
+    try {
+      const raw = await this.redis.get(key);
+      return raw === null ? undefined : parseStored(raw);
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith('WRONGTYPE'))) throw err;
+      // Stored by an earlier release as a hash {a, v, d}: still readable until it expires.
+      const [accountId, version, json] = await this.redis.hmget(key, 'a', 'v', 'd');
+      if (accountId == null || version == null || json == null) return undefined;
+      return { accountId, version: Number(version), json };
+    }
   }
 
   /**

@@ -95,6 +95,14 @@ describe('status writer', () => {
     expect(JSON.parse(raw?.json ?? '{}').pbx_request.pbx_data).to.deep.equal({ Action: 'Originate' });
   });
 
+  it('when a document was stored by the earlier release as a hash, then it can still be read', async () => {
+    const id = randomUUID();
+    const doc = createQueued({ requestId: id, serverId: 's', requestUrl: '/v1/click2call', httpMethod: 'GET', requestData: {} }, Date.now());
+    await redis.hset(store.key(id), 'a', accountId, 'v', '4', 'd', JSON.stringify(doc), 'c', 'dispatch');
+    expect(await store.getRaw(id)).to.deep.equal({ accountId, version: 4, json: JSON.stringify(doc) });
+    expect((await store.get(id))?.doc.request_id).to.equal(id);
+  });
+
   it('when a write fails, then its steps are carried by the next write', async () => {
     const id = await queued();
     const flaky = new Redis(TEST_REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
