@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh || exit 1
-[ -d node_modules ] || npm install --no-audit --no-fund || exit 1
+[ -d node_modules ] || npm ci --no-audit --no-fund || exit 1
 
 workdir=$(mktemp -d)
 REDIS_URL=$(bash scripts/start-redis.sh "$workdir") || exit 1
