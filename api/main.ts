@@ -16,8 +16,9 @@ import { deriveKey, signStatusToken } from '../shared/security/tokens.js';
 import { Shutdown } from '../shared/shutdown.js';
 import { StatusStore } from '../shared/status/status-store.js';
 import { buildApp } from './app.js';
-import { DuplicateGuard } from './abuse/duplicate-guard.js';
-import { RateLimiter } from './abuse/rate-limiter.js';
+import { AdmissionControl } from '../shared/admission/admission.js';
+import { DuplicateGuard } from '../shared/admission/duplicate-guard.js';
+import { RateLimiter } from '../shared/admission/rate-limiter.js';
 import { ApiKeyAuth } from './auth/api-key-auth.js';
 import { ChangeFeed } from './change-feed.js';
 import { Click2CallService } from './click2call/click2call-service.js';
@@ -60,6 +61,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   const redis = createRedis(config.redisUrl, 'api', logger, { enableAutoPipelining: true });
   const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
   const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
+  const admission = new AdmissionControl(redis, config.redisPrefix, statusStore);
   const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
   const auth = new ApiKeyAuth(accounts);
   const feed = new ChangeFeed(subscriber, statusStore.channel, accounts.channel, logger);
@@ -84,6 +86,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     auth,
     limiter: new RateLimiter(redis, config.redisPrefix),
     duplicates: new DuplicateGuard(config.redisPrefix, config.reloadWindowSeconds),
+    admission,
     unauthenticatedPerMinute: config.unauthenticatedPerMinute,
     statusStore,
     feed,

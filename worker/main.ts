@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AccountStore } from '../shared/accounts/account-store.js';
 import { CALL_QUEUE, parseCallJob, PBX_TEST_QUEUE, queuePrefix, type PbxTestJob } from '../shared/call-job.js';
@@ -6,10 +7,11 @@ import type { Config } from '../shared/config.js';
 import { isEntryPoint, runProcess } from '../shared/process-entry.js';
 import { createRedis } from '../shared/redis.js';
 import { Shutdown } from '../shared/shutdown.js';
-import { isTerminal, markFailed } from '../shared/status/status-document.js';
+import { AdmissionControl } from '../shared/admission/admission.js';
 import { StatusStore } from '../shared/status/status-store.js';
+import { recordInterruptedJob } from './interrupted-job.js';
 import { DriverCache } from './pbx/driver-cache.js';
-import { INTERRUPTED, processCallJob } from './process-call-job.js';
+import { processCallJob } from './process-call-job.js';
 
 export interface WorkerHandle {
   shutdown: Shutdown;
@@ -19,13 +21,16 @@ export interface WorkerHandle {
 export async function startWorker(config: Config, logger: Logger): Promise<WorkerHandle> {
   const redis = createRedis(config.redisUrl, 'worker', logger, { enableAutoPipelining: true });
   const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
+  const admission = new AdmissionControl(redis, config.redisPrefix, statusStore);
   const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
   const drivers = new DriverCache({ allowPrivateAddresses: config.allowPrivatePbxAddresses }, logger);
   const prefix = queuePrefix(config.redisPrefix);
 
-  const calls = new Worker(
+  const calls: Worker = new Worker(
     CALL_QUEUE,
-    async (job: Job) => processCallJob(parseCallJob(job.data), { statusStore, accounts, drivers, logger }),
+    // The run's lock token and key go into the dispatch claim: a run that lost its job's lock never dials.
+    async (job: Job, token?: string) =>
+      processCallJob(parseCallJob(job.data), { statusStore, admission, accounts, drivers, logger }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
     {
       connection: createRedis(config.redisUrl, 'worker', logger),
       prefix,
@@ -54,11 +59,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
   calls.on('failed', (job, err) => {
     const id = job?.id;
     if (id === undefined) return;
-    logger.warn({ request_id: id, reason: err.message }, 'call job failed');
-    void statusStore
-      .update(id, (doc) => (isTerminal(doc.state) ? doc : markFailed(doc, INTERRUPTED, Date.now())))
-      .then((stored) => stored && statusStore.release(stored.accountId, id))
-      .catch((error: unknown) => logger.error({ err: error, request_id: id }, 'could not mark failed job'));
+    recordInterruptedJob(id, err.message, { statusStore, admission, logger }).catch((error: unknown) =>
+      logger.error({ err: error, request_id: id }, 'could not record the failed call job'),
+    );
   });
 
   await Promise.all([calls.waitUntilReady(), tests.waitUntilReady()]);

@@ -1,5 +1,5 @@
 import { TransitionError, type StatusDocument } from '../shared/status/status-document.js';
-import type { StatusStore, StoredStatus } from '../shared/status/status-store.js';
+import type { SlotRelease, StatusStore, StoredStatus } from '../shared/status/status-store.js';
 
 type Transition = (doc: StatusDocument) => StatusDocument;
 
@@ -32,7 +32,8 @@ export class StatusWriter {
   constructor(
     private readonly store: StatusStore,
     private readonly id: string,
-    private readonly accountId: string,
+    /** The call's concurrency slot, let go of by the write that ends the call. */
+    private readonly slot: SlotRelease,
   ) {}
 
   /** Seeds what is stored (e.g. the document a won claim returned), saving the first read. */
@@ -76,7 +77,7 @@ export class StatusWriter {
     const steps = this.pending.filter((step) => step.ready);
     if (steps.length === 0) return;
     this.pending = this.pending.filter((step) => !step.ready);
-    const release = steps.some((step) => step.endsCall) ? { accountId: this.accountId } : undefined;
+    const release = steps.some((step) => step.endsCall) ? this.slot : undefined;
     const combined = (doc: StatusDocument) => steps.reduce((current, step) => skipIfStale(step.transition, current), doc);
     let stored: StoredStatus | undefined;
     try {

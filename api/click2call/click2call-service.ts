@@ -7,8 +7,9 @@ import type { CallJob } from '../../shared/call-job.js';
 import { AppError, toAppError } from '../../shared/errors.js';
 import { createQueued, createRefused, markExpired, VERDICT_STATES, type CallState, type StatusError } from '../../shared/status/status-document.js';
 import type { StatusChange, StatusStore } from '../../shared/status/status-store.js';
-import type { DuplicateGuard } from '../abuse/duplicate-guard.js';
-import type { RateLimiter } from '../abuse/rate-limiter.js';
+import type { AdmissionControl } from '../../shared/admission/admission.js';
+import type { DuplicateGuard } from '../../shared/admission/duplicate-guard.js';
+import type { RateLimiter } from '../../shared/admission/rate-limiter.js';
 import type { ApiKeyAuth, Caller } from '../auth/api-key-auth.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { parseClick2Call, type Click2CallRequest } from './parse-request.js';
@@ -43,6 +44,7 @@ export interface Click2CallDeps {
   auth: ApiKeyAuth;
   limiter: RateLimiter;
   duplicates: DuplicateGuard;
+  admission: AdmissionControl;
   unauthenticatedPerMinute: number;
   statusStore: StatusStore;
   feed: ChangeFeed;
@@ -114,8 +116,8 @@ export class Click2CallService {
       const error = toAppError(err);
       if (error.code === 'internal_error') throw err;
       const refusedDoc = createRefused({ ...base, requestData: safeRequestData(input.fields) }, statusError(error), at);
-      const outcome = await this.deps.statusStore.create(caller.account.id, refusedDoc, at, { rate });
-      if (outcome.kind === 'limited') return limited();
+      const admission = await this.deps.admission.admit({ accountId: caller.account.id, doc: refusedDoc, atMs: at, rate });
+      if (admission.kind === 'rate_limited') return limited();
       log.info({ code: error.code }, 'click2call refused');
       return { response: this.fail(requestId, statusUrl, 'failed', error, true) };
     }
@@ -135,23 +137,24 @@ export class Click2CallService {
     // Write the status document before enqueueing, so the worker always finds it.
     const repeat = this.deps.duplicates.marker(caller.account.id, { ...request, pbx });
     // A call counts as in progress until its end, or at most both legs' ring time plus a minute.
-    const active = { limit: caller.account.policy.max_concurrent, untilMs: at + (2 * request.timeout + 60) * 1000 };
-    const outcome = await this.deps.statusStore.create(caller.account.id, createQueued({ ...base, requestData }, at), at, { rate, active, ...(repeat ? { repeat } : {}) });
-    if (outcome.kind === 'limited') return limited();
-    if (outcome.kind === 'busy') {
-      const error = new AppError('rate_limited', `At most ${active.limit} calls may be in progress for this account; retry when one has ended.`);
+    const slot = { limit: caller.account.policy.max_concurrent, untilMs: at + (2 * request.timeout + 60) * 1000 };
+    const doc = createQueued({ ...base, requestData }, at);
+    const admission = await this.deps.admission.admit({ accountId: caller.account.id, doc, atMs: at, rate, slot, ...(repeat ? { repeat } : {}) });
+    if (admission.kind === 'rate_limited') return limited();
+    if (admission.kind === 'busy') {
+      const error = new AppError('rate_limited', `At most ${slot.limit} calls may be in progress for this account; retry when one has ended.`);
       return { response: this.fail(requestId, '', 'queued', error, false), retryAfterSeconds: 5 };
     }
-    if (outcome.kind === 'duplicate') {
-      log.info({ original_request_id: outcome.originalId }, 'click2call repeat answered with the original request');
-      return { response: await this.replay(outcome.originalId) };
+    if (admission.kind === 'repeat') {
+      log.info({ original_request_id: admission.originalId }, 'click2call repeat answered with the original request');
+      return { response: await this.replay(admission.originalId) };
     }
     const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, settles, wait * 1000) : undefined;
     try {
       await this.deps.queue.add('call', job, { jobId: requestId });
     } catch (err) {
       verdict?.cancel();
-      throw err;
+      return { response: await this.onEnqueueFailed(requestId, caller.account.id, statusUrl, err, log) };
     }
     log.info({ pbx, wait }, 'click2call queued');
     if (!verdict) return { response: this.success(requestId, statusUrl, 'queued') };
@@ -159,22 +162,45 @@ export class Click2CallService {
     return { response: change ? this.answerFor(requestId, statusUrl, change) : await this.onWaitExpired(requestId, caller.account.id, statusUrl, wait, log) };
   }
 
+  /**
+   * The job may or may not be in the queue (its reply was lost, or Redis went away). The cancel
+   * claim decides: won, the call will never be dialed and the answer is an honest `fail`; lost to a
+   * dispatch, a worker has it and the answer is `dispatching`. The API never answers `fail` for a
+   * call a worker may place.
+   */
+  private async onEnqueueFailed(requestId: string, accountId: string, statusUrl: string, err: unknown, log: Logger): Promise<Click2CallAnswer> {
+    log.error({ err }, 'click2call could not be queued');
+    const error: StatusError = { code: 'service_unavailable', message: 'The call could not be queued; it was cancelled and will not be dialed. Retry shortly.' };
+    const claim = await this.deps.statusStore.claim(requestId, { kind: 'cancel', attempt: requestId });
+    if (!claim.won) return this.whenClaimedByOther(requestId, statusUrl, claim.holder);
+    await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()), claim.stored, this.deps.admission.releasing(accountId, requestId));
+    return this.fail(requestId, statusUrl, 'expired', new AppError(error.code, error.message), true);
+  }
+
   /** Past the wait bound: cancel if the call has not reached the PBX, else report it as dispatching. */
   private async onWaitExpired(requestId: string, accountId: string, statusUrl: string, wait: number, log: Logger): Promise<Click2CallAnswer> {
-    const claim = await this.deps.statusStore.claim(requestId, 'cancel');
-    if (claim.won || claim.holder !== 'dispatch') {
+    const claim = await this.deps.statusStore.claim(requestId, { kind: 'cancel', attempt: requestId });
+    if (claim.won) {
       const error: StatusError = { code: 'pbx_timeout', message: `No PBX verdict within ${wait} s; the request was cancelled and will not be dialed.` };
-      await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()), claim.stored, { accountId });
+      await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()), claim.stored, this.deps.admission.releasing(accountId, requestId));
       log.warn({ wait }, 'click2call cancelled at the wait bound');
       return this.fail(requestId, statusUrl, 'expired', new AppError(error.code, error.message), true);
     }
+    return this.whenClaimedByOther(requestId, statusUrl, claim.holder);
+  }
+
+  /** Someone else decided the call's fate first: answer with what the document says now. */
+  private async whenClaimedByOther(requestId: string, statusUrl: string, holder: string): Promise<Click2CallAnswer> {
     const stored = await this.deps.statusStore.get(requestId);
-    // The worker holds the claim, so the request is with the PBX even if `dispatching` is not written yet.
-    const state = stored && stored.doc.state !== 'queued' ? stored.doc.state : 'dispatching';
-    if (stored && VERDICT_STATES.includes(state)) {
-      return this.answerFor(requestId, statusUrl, { id: requestId, v: stored.version, state, ...(stored.doc.response?.error ? { error: stored.doc.response.error } : {}) });
+    if (stored && VERDICT_STATES.includes(stored.doc.state)) {
+      const error = stored.doc.response?.error;
+      return this.answerFor(requestId, statusUrl, { id: requestId, v: stored.version, state: stored.doc.state, ...(error ? { error } : {}) });
     }
-    return this.success(requestId, statusUrl, state);
+    // A worker holds the claim, so the request is with the PBX even if `dispatching` is not written yet.
+    if (holder === 'dispatch') return this.success(requestId, statusUrl, 'dispatching');
+    // A canceller (the queue deadline, an interrupted job) got there first: nothing was or will be dialed.
+    const error = new AppError('pbx_timeout', 'The request was cancelled before it was dialed.');
+    return this.fail(requestId, statusUrl, 'expired', error, stored !== undefined);
   }
 
   /** A repeated request gets the original's answer as it stands now; nothing is dialed again. */

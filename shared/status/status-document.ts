@@ -135,6 +135,17 @@ export function markOutcomeUnknown(doc: StatusDocument, error: StatusError, atMs
   return { ...doc, response: { 'utc.time': utcTime(atMs), error } };
 }
 
+/**
+ * A worker stopped after it claimed the call for dialing, before it recorded the PBX's verdict: the
+ * call request may have left, so the outcome is unknown (SPEC §5), never `failed`. A document that
+ * already records a verdict or an unknown outcome stays as it is.
+ */
+export function markInterrupted(doc: StatusDocument, error: StatusError, atMs: number): StatusDocument {
+  if (doc.state === 'queued') return { ...moved(doc, 'dispatching', atMs), response: { 'utc.time': utcTime(atMs), error } };
+  if (doc.state === 'dispatching' && doc.response === undefined) return markOutcomeUnknown(doc, error, atMs);
+  return doc;
+}
+
 /** True when the document records a call request whose outcome the relay cannot know. */
 export function outcomeUnknown(doc: Pick<StatusDocument, 'state' | 'response'>): boolean {
   return doc.state === 'dispatching' && doc.response?.error !== undefined;

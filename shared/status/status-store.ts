@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
+import { isLegacyFormat, readLegacyStatus } from './legacy-status-format.js';
 import { TransitionError, type CallState, type StatusDocument, type StatusError } from './status-document.js';
 
 /** What every status change announces on the status channel (one shared subscription per API process). */
@@ -10,13 +11,35 @@ export interface StatusChange {
   error?: StatusError;
 }
 
-/** Who got to decide the fate of a queued request first: the worker dispatching it, or a canceller. */
-export type ClaimOwner = 'dispatch' | 'cancel' | 'expire';
+/** Who may decide the fate of a queued request: the worker dialing it, or a canceller. */
+export type ClaimKind = 'dispatch' | 'cancel' | 'expire';
+
+/**
+ * One attempt at a claim. `attempt` names this very attempt (a job's lock token, one API request's
+ * wait), so that the same attempt sent twice (ioredis re-sends a script whose reply was lost) gets
+ * the same answer, while any other attempt, even of the same kind, loses.
+ */
+export interface ClaimAttempt {
+  kind: ClaimKind;
+  attempt: string;
+  /** A BullMQ job lock that must still hold `token`: a worker that lost its job's lock must not dial. */
+  lock?: { key: string; token: string };
+}
+
+export type ClaimResult =
+  | { won: true; stored: StoredStatus }
+  | { won: false; holder: ClaimKind | 'lock_lost' | 'missing' };
 
 export interface StoredStatus {
   accountId: string;
   version: number;
   doc: StatusDocument;
+}
+
+/** A sorted-set member dropped in the same round trip as a write (the admission module's concurrency slot). */
+export interface SlotRelease {
+  key: string;
+  member: string;
 }
 
 /*
@@ -25,89 +48,55 @@ export interface StoredStatus {
  * four fields; every write is a whole value anyway. The claim is empty until someone claims.
  */
 
-// Compare-and-set on the version, then announce the change: one round trip, no lost updates.
-// When the change ends the call, KEYS[2] (the account's calls in progress) lets go of it in the same trip.
+// Compare-and-set on the version, then announce the change: one round trip, no lost updates. The
+// same write sent again (a replay after a lost reply) finds its own result stored and succeeds again.
 const UPDATE_SCRIPT = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return -1 end
 local first = string.find(raw, '\\n', 1, true)
-if string.sub(raw, 1, first - 1) ~= ARGV[1] then return 0 end
 local third = string.find(raw, '\\n', string.find(raw, '\\n', first + 1, true) + 1, true)
+local version = string.sub(raw, 1, first - 1)
+if version ~= ARGV[1] then
+  if version == tostring(tonumber(ARGV[1]) + 1) and string.sub(raw, third + 1) == ARGV[2] then return 1 end
+  return 0
+end
 redis.call('SET', KEYS[1], tostring(tonumber(ARGV[1]) + 1) .. string.sub(raw, first, third) .. ARGV[2], 'KEEPTTL')
 redis.call('PUBLISH', ARGV[3], ARGV[4])
 if KEYS[2] ~= '' then redis.call('ZREM', KEYS[2], ARGV[5]) end
 return 1
 `;
 
-// Admission of a new request in one round trip: count it against its rate limit, then (unless it
-// repeats an earlier call) store its document and list it in the account's history.
-const CREATE_SCRIPT = `
-if KEYS[3] ~= '' then
-  local n = redis.call('INCR', KEYS[3])
-  if n == 1 then redis.call('EXPIRE', KEYS[3], ARGV[6]) end
-  if n > tonumber(ARGV[5]) then return {'limited'} end
-end
-if KEYS[4] ~= '' then
-  if not redis.call('SET', KEYS[4], ARGV[1], 'NX', 'EX', ARGV[7]) then return {'duplicate', redis.call('GET', KEYS[4])} end
-end
-if KEYS[5] ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[4])
-  if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[10]) then
-    if KEYS[4] ~= '' then redis.call('DEL', KEYS[4]) end
-    return {'busy'}
-  end
-  redis.call('ZADD', KEYS[5], ARGV[11], ARGV[1])
-  redis.call('EXPIRE', KEYS[5], ARGV[8])
-end
-redis.call('SET', KEYS[1], '1\\n\\n' .. ARGV[2] .. '\\n' .. ARGV[3], 'EX', ARGV[8])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[9]) - 1)
-redis.call('EXPIRE', KEYS[2], ARGV[8])
-return {'created'}
-`;
-
-// The claim lives in the document's own key: it expires with it and costs no extra key.
-// The winner gets the document with it, so its next write needs no read.
+// The claim lives in the document's own key: it expires with it and costs no extra key. The winner
+// (and the same attempt again) gets the document with it, so its next write needs no read.
 const CLAIM_SCRIPT = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
+if KEYS[2] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[2] then return {0, 'lock_lost'} end
 local first = string.find(raw, '\\n', 1, true)
 local second = string.find(raw, '\\n', first + 1, true)
 local holder = string.sub(raw, first + 1, second - 1)
-if holder ~= '' then return {0, holder} end
+if holder ~= '' and holder ~= ARGV[1] then return {0, holder} end
+if holder == '' then
+  redis.call('SET', KEYS[1], string.sub(raw, 1, first) .. ARGV[1] .. string.sub(raw, second), 'KEEPTTL')
+end
 local third = string.find(raw, '\\n', second + 1, true)
-redis.call('SET', KEYS[1], string.sub(raw, 1, first) .. ARGV[1] .. string.sub(raw, second), 'KEEPTTL')
 return {1, ARGV[1], string.sub(raw, second + 1, third - 1), string.sub(raw, 1, first - 1), string.sub(raw, third + 1)}
 `;
 
-/** Optional checks `create` makes atomically before storing. */
-export interface Admission {
-  /** A rate-limit counter to increment; over `limit` the request is refused and nothing stored. */
-  rate?: { key: string; limit: number; ttlSeconds: number };
-  /** A repeat marker: when it already names a request, that original is returned instead. */
-  repeat?: { key: string; ttlSeconds: number };
-  /** Calls in progress for the account: at `limit` the request is refused; else it counts until released or `untilMs`. */
-  active?: { limit: number; untilMs: number };
-}
-
-export type CreateOutcome = { kind: 'created' } | { kind: 'limited' } | { kind: 'busy' } | { kind: 'duplicate'; originalId: string };
-
-const HISTORY_LIMIT = 1000;
 const MAX_UPDATE_ATTEMPTS = 20;
 
-/** The one module that knows how status documents are keyed, encoded and expired in Redis. */
+/** The one module that knows how status documents are keyed, encoded and expired, and how they change. */
 export class StatusStore {
   readonly channel: string;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly ttlSeconds: number,
+    readonly ttlSeconds: number,
   ) {
     this.channel = `${prefix}:status-changes`;
     redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 2, lua: UPDATE_SCRIPT });
-    redis.defineCommand('c2cStatusCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
-    redis.defineCommand('c2cStatusClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+    redis.defineCommand('c2cStatusClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
   }
 
   /** The Redis key of a request's document. */
@@ -115,44 +104,14 @@ export class StatusStore {
     return `${this.prefix}:st:${id}`;
   }
 
-  /** The account's calls in progress (for `max_concurrent`). */
-  activeKey(accountId: string): string {
-    return `${this.prefix}:acct:${accountId}:active`;
-  }
-
-  /** The call no longer counts against the account's `max_concurrent`. */
-  async release(accountId: string, id: string): Promise<void> {
-    await this.redis.zrem(this.activeKey(accountId), id);
-  }
-
+  /** The account's request ids by time (history), written by the admission script. */
   historyKey(accountId: string): string {
     return `${this.prefix}:acct:${accountId}:history`;
   }
 
-  /** Stores a new document and lists it in the account's history, after the admission checks, in one round trip. */
-  async create(accountId: string, doc: StatusDocument, atMs: number, admission: Admission = {}): Promise<CreateOutcome> {
-    const { rate, repeat, active } = admission;
-    const [kind, originalId] = await (this.redis as unknown as StatusScripts).c2cStatusCreate(
-      this.key(doc.request_id),
-      this.historyKey(accountId),
-      rate?.key ?? '',
-      repeat?.key ?? '',
-      active ? this.activeKey(accountId) : '',
-      doc.request_id,
-      accountId,
-      JSON.stringify(doc),
-      String(atMs),
-      String(rate?.limit ?? 0),
-      String(rate?.ttlSeconds ?? 0),
-      String(repeat?.ttlSeconds ?? 0),
-      String(this.ttlSeconds),
-      String(HISTORY_LIMIT),
-      String(active?.limit ?? 0),
-      String(active?.untilMs ?? 0),
-    );
-    if (kind === 'limited' || kind === 'busy') return { kind };
-    if (kind === 'duplicate' && originalId) return { kind, originalId };
-    return { kind: 'created' };
+  /** The stored value of a new, unclaimed document at version 1. */
+  encodeNew(accountId: string, doc: StatusDocument): string {
+    return `1\n\n${accountId}\n${JSON.stringify(doc)}`;
   }
 
   async get(id: string): Promise<StoredStatus | undefined> {
@@ -167,11 +126,8 @@ export class StatusStore {
       const raw = await this.redis.get(key);
       return raw === null ? undefined : parseStored(raw);
     } catch (err) {
-      if (!(err instanceof Error && err.message.startsWith('WRONGTYPE'))) throw err;
-      // Stored by an earlier release as a hash {a, v, d}: still readable until it expires.
-      const [accountId, version, json] = await this.redis.hmget(key, 'a', 'v', 'd');
-      if (accountId == null || version == null || json == null) return undefined;
-      return { accountId, version: Number(version), json };
+      if (!isLegacyFormat(err)) throw err;
+      return readLegacyStatus(this.redis, key);
     }
   }
 
@@ -179,14 +135,13 @@ export class StatusStore {
    * Applies a pure transition with optimistic concurrency. Returns the stored result, or undefined
    * when the document is gone or the transition no longer applies (another writer moved it on).
    * `known` (what this writer stored last) saves the read; a conflict falls back to reading.
-   * A transition that returns the document unchanged writes nothing. With `release`, the call stops
-   * counting against its account's `max_concurrent`, in the same round trip as the write (or alone
-   * when nothing is written).
+   * A transition that returns the document unchanged writes nothing. `release` drops the call's
+   * concurrency slot in the same round trip as the write (or alone when nothing is written).
    */
-  async update(id: string, transition: (doc: StatusDocument) => StatusDocument, known?: StoredStatus, release?: { accountId: string }): Promise<StoredStatus | undefined> {
+  async update(id: string, transition: (doc: StatusDocument) => StatusDocument, known?: StoredStatus, release?: SlotRelease): Promise<StoredStatus | undefined> {
     let current = known;
     const releaseAlone = async <T>(result: T): Promise<T> => {
-      if (release) await this.release(release.accountId, id);
+      if (release) await this.redis.zrem(release.key, release.member);
       return result;
     };
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
@@ -205,12 +160,12 @@ export class StatusStore {
       if (next.response?.error && next.response !== current.doc.response) change.error = next.response.error;
       const result = await (this.redis as unknown as StatusScripts).c2cStatusUpdate(
         this.key(id),
-        release ? this.activeKey(release.accountId) : '',
+        release?.key ?? '',
         String(current.version),
         JSON.stringify(next),
         this.channel,
         JSON.stringify(change),
-        id,
+        release?.member ?? '',
       );
       if (result === 1) return { accountId: current.accountId, version: current.version + 1, doc: next };
       if (result === -1) return releaseAlone(undefined);
@@ -220,19 +175,17 @@ export class StatusStore {
   }
 
   /**
-   * Atomically decides who owns a queued request. Exactly one of the worker (about to dial) and a
-   * canceller (the API's wait bound, the queue deadline) wins, once: a second dispatch attempt of
-   * the same request (a re-run job) loses too, so a call is never dialed twice. The winner gets
-   * the document as stored.
+   * Atomically decides who owns a queued request. Exactly one attempt (a worker about to dial, or a
+   * canceller: the API's wait bound, the queue deadline, an interrupted job) wins, once; the same
+   * attempt asking again gets the same answer. A request with no document can be dialed by nobody.
    */
-  async claim(id: string, owner: ClaimOwner): Promise<{ won: boolean; holder: ClaimOwner; stored?: StoredStatus }> {
-    const result = await (this.redis as unknown as StatusScripts).c2cStatusClaim(this.key(id), owner);
-    // No document (expired or never stored): nobody may dial it.
-    if (result === null) return { won: false, holder: 'expire' };
-    const [won, holder, accountId, version, json] = result;
-    if (won !== 1) return { won: false, holder: holder as ClaimOwner };
-    const stored = accountId != null && version != null && json != null ? { accountId, version: Number(version), doc: JSON.parse(json) as StatusDocument } : undefined;
-    return { won: true, holder: holder as ClaimOwner, ...(stored ? { stored } : {}) };
+  async claim(id: string, claim: ClaimAttempt): Promise<ClaimResult> {
+    const holder = `${claim.kind}:${claim.attempt}`;
+    const result = await (this.redis as unknown as StatusScripts).c2cStatusClaim(this.key(id), claim.lock?.key ?? '', holder, claim.lock?.token ?? '');
+    if (result === null) return { won: false, holder: 'missing' };
+    const [won, stored, accountId, version, json] = result;
+    if (won !== 1 || accountId == null || version == null || json == null) return { won: false, holder: holderKind(stored) };
+    return { won: true, stored: { accountId, version: Number(version), doc: JSON.parse(json) as StatusDocument } };
   }
 
   /** Request ids of an account, newest first; `beforeMs` pages back in time. */
@@ -246,9 +199,14 @@ export class StatusStore {
 }
 
 interface StatusScripts {
-  c2cStatusUpdate(key: string, activeKey: string, version: string, doc: string, channel: string, message: string, id: string): Promise<number>;
-  c2cStatusCreate(...args: string[]): Promise<[string, string?]>;
-  c2cStatusClaim(key: string, owner: string): Promise<[number, string, (string | null)?, (string | null)?, (string | null)?] | null>;
+  c2cStatusUpdate(key: string, slotKey: string, version: string, doc: string, channel: string, message: string, member: string): Promise<number>;
+  c2cStatusClaim(key: string, lockKey: string, holder: string, lockToken: string): Promise<[number, string, (string | null)?, (string | null)?, (string | null)?] | null>;
+}
+
+/** "dispatch:<attempt>" → "dispatch"; a claim written by the previous release is just the kind. */
+function holderKind(holder: string): ClaimKind | 'lock_lost' {
+  const kind = holder.split(':', 1)[0];
+  return kind === 'dispatch' || kind === 'cancel' || kind === 'expire' || kind === 'lock_lost' ? kind : 'dispatch';
 }
 
 /** Splits "<version>\n<claim>\n<account id>\n<JSON>" as stored by the scripts above. */

@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { AccountStore } from '../../shared/accounts/account-store.js';
 import { createQueued } from '../../shared/status/status-document.js';
+import { AdmissionControl } from '../../shared/admission/admission.js';
 import { StatusStore } from '../../shared/status/status-store.js';
 import { DriverCache } from '../../worker/pbx/driver-cache.js';
 import { processCallJob, type CallJobDeps } from '../../worker/process-call-job.js';
@@ -29,7 +30,8 @@ describe('call progress writes', () => {
     await accounts.putPbx(accountId, 'asterisk', settingsFor(double.port));
     const logger = pino({ level: 'silent' });
     // A window far longer than the call, so the test does not depend on the machine's speed.
-    deps = { statusStore: new StatusStore(redis, prefix, 600), accounts, drivers: new DriverCache({ allowPrivateAddresses: true }, logger), logger, progressWindowMs: 500 };
+    const statusStore = new StatusStore(redis, prefix, 600);
+    deps = { statusStore, admission: new AdmissionControl(redis, prefix, statusStore), accounts, drivers: new DriverCache({ allowPrivateAddresses: true }, logger), logger, progressWindowMs: 500 };
   });
   after(async () => {
     await deps.drivers.closeAll();
@@ -39,7 +41,7 @@ describe('call progress writes', () => {
 
   it('when progress comes in a burst, then it is one write after the verdict, each step with its own entry', async () => {
     const id = randomUUID();
-    await deps.statusStore.create(accountId, createQueued({ requestId: id, serverId: 's', requestUrl: '/v1/click2call', httpMethod: 'GET', requestData: {} }, Date.now()), Date.now());
+    await deps.admission.admit({ accountId, doc: createQueued({ requestId: id, serverId: 's', requestUrl: '/v1/click2call', httpMethod: 'GET', requestData: {} }, Date.now()), atMs: Date.now() });
     await processCallJob({ request_id: id, account_id: accountId, pbx: 'asterisk', dial_first: '1001', dial_second: '5550100', dial_as: '1001', timeout: 30, deadline_ms: Date.now() + 60_000 }, deps);
     const stored = await eventually(async () => {
       const current = await deps.statusStore.get(id);

@@ -198,6 +198,27 @@ describe('the wait bound', function () {
     }
   });
 
+  it('when the job cannot be queued, then the API cancels it: an honest fail with the reason, its slot freed, and it is never dialed', async () => {
+    // A queue key of the wrong type makes BullMQ's own add script fail, as a broken Redis would.
+    const redis = new Redis(TEST_REDIS_URL);
+    const waitKey = `${queuePrefix(relay.config.redisPrefix)}:${CALL_QUEUE}:wait`;
+    await redis.set(waitKey, 'not a list');
+    try {
+      const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550177', wait: '5' });
+      expect(answer.status).to.equal('fail');
+      expect(answer.errors[0].error.code).to.equal('service_unavailable');
+      const doc = (await statusOf(answer.status_url)).body.c2c_status;
+      expect(doc.state).to.equal('expired');
+      expect(doc.response.error.message).to.contain('will not be dialed');
+      const slots = await redis.keys(`${relay.config.redisPrefix}:acct:*:active`);
+      for (const key of slots) expect(await redis.zscore(key, answer.request_id)).to.equal(null);
+      expect(pbx.requests.filter((r) => r.url.includes(answer.request_id))).to.have.length(0);
+    } finally {
+      await redis.del(waitKey);
+      redis.disconnect();
+    }
+  });
+
   it('when the PBX already has the request at the bound, then success/dispatching, never fail, and the verdict lands later', async () => {
     const worker = await startWorker(relay.config, pino({ level: 'silent' }));
     try {

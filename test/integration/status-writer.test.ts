@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { createQueued, markAccepted, markDispatching, markProgress } from '../../shared/status/status-document.js';
+import { AdmissionControl } from '../../shared/admission/admission.js';
 import { StatusStore } from '../../shared/status/status-store.js';
 import { StatusWriter } from '../../worker/status-writer.js';
 import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
@@ -10,12 +11,14 @@ import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
 describe('status writer', () => {
   let redis: Redis;
   let store: StatusStore;
+  let admission: AdmissionControl;
   const accountId = 'acct-1';
   const prefix = freshPrefix();
 
   before(() => {
     redis = new Redis(TEST_REDIS_URL);
     store = new StatusStore(redis, prefix, 600);
+    admission = new AdmissionControl(redis, prefix, store);
   });
   after(() => redis.disconnect());
 
@@ -23,7 +26,7 @@ describe('status writer', () => {
     const id = randomUUID();
     const doc = createQueued({ requestId: id, serverId: 's', requestUrl: '/v1/click2call', httpMethod: 'GET', requestData: {} }, Date.now());
     // Counted as in progress, so a release is visible.
-    await store.create(accountId, doc, Date.now(), { active: { limit: 100, untilMs: Date.now() + 60_000 } });
+    await admission.admit({ accountId, doc, atMs: Date.now(), slot: { limit: 100, untilMs: Date.now() + 60_000 } });
     return id;
   }
 
@@ -31,12 +34,13 @@ describe('status writer', () => {
     const stored = await store.get(id);
     return { version: stored?.version, events: stored?.doc.events.map((e) => e.event) };
   };
-  const countsAsActive = async (id: string) => (await redis.zscore(store.activeKey(accountId), id)) !== null;
+  const slotOf = (id: string) => admission.releasing(accountId, id);
+  const countsAsActive = async (id: string) => (await redis.zscore(slotOf(id).key, id)) !== null;
   const never = new Promise<void>(() => {});
 
   it('when a step waits with soon and an apply comes first, then both go out in one write, in order', async () => {
     const id = await queued();
-    const writer = new StatusWriter(store, id, accountId);
+    const writer = new StatusWriter(store, id, slotOf(id));
     void writer.soon((doc) => markDispatching(doc, 'asterisk', {}, Date.now()), never);
     await writer.apply((doc) => markAccepted(doc, { ok: true }, Date.now()));
     expect(await stateOf(id)).to.deep.equal({ version: 2, events: ['queued', 'dispatching', 'accepted'] });
@@ -44,7 +48,7 @@ describe('status writer', () => {
 
   it('when nothing else comes, then a soon step is written on its own once its bound passes', async () => {
     const id = await queued();
-    const writer = new StatusWriter(store, id, accountId);
+    const writer = new StatusWriter(store, id, slotOf(id));
     let pass: () => void = () => {};
     const bound = new Promise<void>((resolve) => (pass = resolve));
     const written = writer.soon((doc) => markDispatching(doc, 'asterisk', {}, Date.now()), bound);
@@ -56,7 +60,7 @@ describe('status writer', () => {
 
   it('when a step is gated, then an earlier write does not take it, and it follows once the gate opens', async () => {
     const id = await queued();
-    const writer = new StatusWriter(store, id, accountId);
+    const writer = new StatusWriter(store, id, slotOf(id));
     let open: () => void = () => {};
     const gate = new Promise<void>((resolve) => (open = resolve));
     await writer.apply((doc) => markDispatching(doc, 'asterisk', {}, Date.now()));
@@ -70,7 +74,7 @@ describe('status writer', () => {
 
   it('when a write ends the call, then its slot is released in that write', async () => {
     const id = await queued();
-    const writer = new StatusWriter(store, id, accountId);
+    const writer = new StatusWriter(store, id, slotOf(id));
     expect(await countsAsActive(id)).to.equal(true);
     await writer.apply((doc) => markDispatching(doc, 'asterisk', {}, Date.now()));
     expect(await countsAsActive(id)).to.equal(true);
@@ -81,11 +85,11 @@ describe('status writer', () => {
 
   it('when a document is claimed and rewritten, then it keeps the expiry it was stored with, and readers see each version', async () => {
     const id = await queued();
-    const claim = await store.claim(id, 'dispatch');
-    expect(claim).to.include({ won: true, holder: 'dispatch' });
-    expect(claim.stored?.version).to.equal(1);
-    expect((await store.claim(id, 'cancel')).holder).to.equal('dispatch');
-    const writer = new StatusWriter(store, id, accountId);
+    const claim = await store.claim(id, { kind: 'dispatch', attempt: 'run-1' });
+    if (!claim.won) throw new Error('the first claim must win');
+    expect(claim.stored.version).to.equal(1);
+    expect(await store.claim(id, { kind: 'cancel', attempt: 'api-1' })).to.deep.equal({ won: false, holder: 'dispatch' });
+    const writer = new StatusWriter(store, id, slotOf(id));
     writer.know(claim.stored);
     await writer.apply((doc) => markDispatching(doc, 'asterisk', { Action: 'Originate' }, Date.now()));
     const ttl = await redis.ttl(store.key(id));
@@ -107,7 +111,7 @@ describe('status writer', () => {
     const id = await queued();
     const flaky = new Redis(TEST_REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     try {
-      const writer = new StatusWriter(new StatusStore(flaky, prefix, 600), id, accountId);
+      const writer = new StatusWriter(new StatusStore(flaky, prefix, 600), id, slotOf(id));
       let failure: unknown;
       await writer.apply((doc) => markDispatching(doc, 'asterisk', {}, Date.now())).catch((err: unknown) => (failure = err));
       expect(failure).to.be.instanceOf(Error);

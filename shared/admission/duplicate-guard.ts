@@ -9,6 +9,12 @@ export interface CallFingerprint {
   idempotencyKey: string | undefined;
 }
 
+/** The key that remembers a call for a while, and for how long. */
+export interface RepeatMarker {
+  key: string;
+  ttlSeconds: number;
+}
+
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
@@ -16,7 +22,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest('base6
 /**
  * Never ring twice by accident. With an Idempotency-Key, a repeat within 24 h returns the original
  * request; without one, the same call from the same account within the reload window (a browser
- * reload of a pasted URL) does too. The status store's admission script sets the marker with NX,
+ * reload of a pasted URL) does too. The admission script sets the marker with NX,
  * atomically across instances.
  */
 export class DuplicateGuard {
@@ -26,7 +32,7 @@ export class DuplicateGuard {
   ) {}
 
   /** The repeat marker for this call, or undefined when nothing guards it (no key, window off). */
-  marker(accountId: string, call: CallFingerprint): { key: string; ttlSeconds: number } | undefined {
+  marker(accountId: string, call: CallFingerprint): RepeatMarker | undefined {
     if (call.idempotencyKey !== undefined) {
       return { key: `${this.prefix}:dup:${accountId}:k:${digest(call.idempotencyKey)}`, ttlSeconds: IDEMPOTENCY_TTL_SECONDS };
     }

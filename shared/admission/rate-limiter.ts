@@ -6,6 +6,14 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
+/** One window's counter, incremented inside the admission script. */
+export interface RateCounter {
+  key: string;
+  limit: number;
+  ttlSeconds: number;
+  retryAfterSeconds: number;
+}
+
 const WINDOW_SECONDS = 60;
 
 /**
@@ -19,7 +27,7 @@ export class RateLimiter {
   ) {}
 
   /** The counter of `scope`'s current window, for callers that increment it inside a larger script. */
-  counter(scope: string, limitPerMinute: number, nowMs = Date.now()): { key: string; limit: number; ttlSeconds: number; retryAfterSeconds: number } {
+  counter(scope: string, limitPerMinute: number, nowMs = Date.now()): RateCounter {
     const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
     return {
       key: `${this.prefix}:rl:${scope}:${window}`,
