@@ -48,7 +48,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     async (job: Job<PbxTestJob>) => {
       const loaded = await accounts.loadPbx(job.data.account_id, job.data.pbx);
       if (!loaded) return { ok: false, detail: 'no connection configured' };
-      return drivers.get(job.data.account_id, job.data.pbx, loaded.revision, loaded.open).test();
+      const lease = drivers.lease(job.data.account_id, job.data.pbx, loaded.revision, loaded.open);
+      try {
+        return await lease.driver.test();
+      } finally {
+        lease.release();
+      }
     },
     { connection: createRedis(config.redisUrl, 'worker', logger), prefix, concurrency: 10, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
   );

@@ -4,10 +4,10 @@ import type { AccountStore } from '../shared/accounts/account-store.js';
 import type { AdmissionControl } from '../shared/admission/admission.js';
 import type { CallJob } from '../shared/call-job.js';
 import { AppError, toAppError } from '../shared/errors.js';
-import type { StatusError } from '../shared/status/status-document.js';
+import { isTerminal, type StatusError } from '../shared/status/status-document.js';
 import type { ClaimAttempt, ClaimResult, StatusStore } from '../shared/status/status-store.js';
 import { CallRecorder } from './call-recorder.js';
-import type { DriverCache } from './pbx/driver-cache.js';
+import type { DriverCache, DriverLease } from './pbx/driver-cache.js';
 import type { CallObserver, PlaceCall } from './pbx/pbx-driver.js';
 
 export interface CallJobDeps {
@@ -72,6 +72,9 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     log.info({ holder: claim.holder }, 'call not dialed: claimed by another');
   };
 
+  // The driver stays open while the call needs it: until its verdict, or its end when progress follows.
+  let lease: DriverLease | undefined;
+  let progressFollows = false;
   const observer: CallObserver = {
     async dispatching(pbxData) {
       if (!(await claimToDial())) throw new NotThisRun();
@@ -79,6 +82,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
       log.debug({ pbx: job.pbx }, 'call request dispatched to the PBX');
     },
     progress(event) {
+      if (isTerminal(event.event)) lease?.release();
       recorder
         .progress(event)
         .then(() => log[event.event === 'first_answered' || event.event === 'connected' ? 'debug' : 'info']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
@@ -90,9 +94,10 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
   try {
     const loaded = await deps.accounts.loadPbx(job.account_id, job.pbx);
     if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
-    const driver = deps.drivers.get(job.account_id, job.pbx, loaded.revision, loaded.open);
-    const accepted = await driver.placeCall(call, observer);
-    await recorder.accepted(accepted.responseData, accepted.progressFollows === true);
+    lease = deps.drivers.lease(job.account_id, job.pbx, loaded.revision, loaded.open);
+    const accepted = await lease.driver.placeCall(call, observer);
+    progressFollows = accepted.progressFollows === true;
+    await recorder.accepted(accepted.responseData, progressFollows);
     log.info('call request accepted by the PBX');
   } catch (err) {
     if (err instanceof NotThisRun) return;
@@ -107,6 +112,13 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     // Before dispatch this run must still win the claim, or someone else decided the call's fate.
     if (recorder.dispatched || (await recorder.claim(attempt('dispatch'))).won) await recorder.failed({ code: error.code, message: error.message }, error.responseData);
   } finally {
+    if (lease && progressFollows) releaseAtTimeBound(lease, job.timeout);
+    else lease?.release();
     await recorder.finish().catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
   }
+}
+
+/** A call whose end never arrives (a lost hangup event) lets go of its driver after both legs' ring time and a minute. */
+function releaseAtTimeBound(lease: DriverLease, timeoutSeconds: number): void {
+  setTimeout(() => lease.release(), (2 * timeoutSeconds + 60) * 1000).unref();
 }
