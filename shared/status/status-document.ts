@@ -113,16 +113,38 @@ export function createRefused(request: NewRequest, error: StatusError, atMs: num
 }
 
 export function markDispatching(doc: StatusDocument, pbx: string, pbxData: Record<string, unknown>, atMs: number): StatusDocument {
-  return { ...moved(doc, 'dispatching', atMs), pbx_request: { 'utc.time': utcTime(atMs), pbx, pbx_data: pbxData } };
+  return { ...moved(doc, 'dispatching', atMs), pbx_request: { 'utc.time': utcTime(atMs), pbx, pbx_data: boundedPbxData(pbxData) as Record<string, unknown> } };
+}
+
+/** What a PBX sent may be large; a status document keeps at most this much of it (and of an error text). */
+export const MAX_PBX_TEXT = 4096;
+
+/** A PBX answer as stored: as it came when small, else its first MAX_PBX_TEXT characters, marked truncated. */
+export function boundedPbxData(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (text === undefined || text.length <= MAX_PBX_TEXT) return value;
+  return { truncated: true, length: text.length, text: text.slice(0, MAX_PBX_TEXT) };
+}
+
+function boundedError(error: StatusError): StatusError {
+  if (error.message.length <= MAX_PBX_TEXT) return error;
+  return { code: error.code, message: `${error.message.slice(0, MAX_PBX_TEXT)}… (truncated from ${error.message.length} characters)` };
 }
 
 export function markAccepted(doc: StatusDocument, responseData: unknown, atMs: number): StatusDocument {
-  return { ...moved(doc, 'accepted', atMs), response: { 'utc.time': utcTime(atMs), response_data: responseData } };
+  return { ...moved(doc, 'accepted', atMs), response: { 'utc.time': utcTime(atMs), response_data: boundedPbxData(responseData) } };
 }
 
+/**
+ * The error text is stored once, in `response.error`; the event names the code. A PBX answer that
+ * only repeats the error text is not stored again.
+ */
 export function markFailed(doc: StatusDocument, error: StatusError, atMs: number, responseData?: unknown): StatusDocument {
-  const response = { 'utc.time': utcTime(atMs), ...(responseData === undefined ? {} : { response_data: responseData }), error };
-  return { ...moved(doc, 'failed', atMs, { cause: error.message }), response };
+  const bounded = boundedError(error);
+  const data = responseData === error.message ? undefined : boundedPbxData(responseData);
+  const response = { 'utc.time': utcTime(atMs), ...(data === undefined ? {} : { response_data: data }), error: bounded };
+  return { ...moved(doc, 'failed', atMs, { cause: error.code }), response };
 }
 
 /**
@@ -132,7 +154,7 @@ export function markFailed(doc: StatusDocument, error: StatusError, atMs: number
  */
 export function markOutcomeUnknown(doc: StatusDocument, error: StatusError, atMs: number): StatusDocument {
   if (doc.state !== 'dispatching') throw new TransitionError(doc.state, 'dispatching');
-  return { ...doc, response: { 'utc.time': utcTime(atMs), error } };
+  return { ...doc, response: { 'utc.time': utcTime(atMs), error: boundedError(error) } };
 }
 
 /**

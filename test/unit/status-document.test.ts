@@ -6,6 +6,8 @@ import {
   markDispatching,
   markExpired,
   markFailed,
+  markInterrupted,
+  MAX_PBX_TEXT,
   markOutcomeUnknown,
   markProgress,
   outcomeUnknown,
@@ -69,5 +71,29 @@ describe('status document transitions', () => {
     expect(() => markOutcomeUnknown(createQueued(request, t0), error, t0)).to.throw(TransitionError);
     const accepted = markAccepted(markDispatching(createQueued(request, t0), 'other', {}, t0), {}, t0);
     expect(() => markOutcomeUnknown(accepted, error, t0)).to.throw(TransitionError);
+  });
+
+  it('when a PBX answers with a huge body, then the document keeps a bounded, marked prefix and the error text once', () => {
+    const huge = 'x'.repeat(100_000);
+    const dispatching = markDispatching(createQueued(request, t0), 'other', {}, t0);
+    const failed = markFailed(dispatching, { code: 'pbx_error', message: huge }, t0, huge);
+    const size = JSON.stringify(failed).length;
+    expect(size).to.be.below(2 * MAX_PBX_TEXT);
+    expect(failed.response?.error?.message).to.contain('truncated from 100000 characters');
+    expect(failed.response).to.not.have.property('response_data');
+    expect(failed.events.at(-1)?.cause).to.equal('pbx_error');
+    const accepted = markAccepted(dispatching, { body: huge }, t0);
+    expect(accepted.response?.response_data).to.deep.include({ truncated: true, length: 100_011 });
+  });
+
+  it('when a worker stopped after claiming, then a queued or dispatching document records an unknown outcome; a verdict stays', () => {
+    const error = { code: 'internal_error' as const, message: 'stopped' };
+    const fromQueued = markInterrupted(createQueued(request, t0), error, t0);
+    expect(fromQueued.state).to.equal('dispatching');
+    expect(outcomeUnknown(fromQueued)).to.equal(true);
+    const dispatching = markDispatching(createQueued(request, t0), 'asterisk', {}, t0);
+    expect(outcomeUnknown(markInterrupted(dispatching, error, t0))).to.equal(true);
+    const accepted = markAccepted(dispatching, {}, t0);
+    expect(markInterrupted(accepted, error, t0)).to.equal(accepted);
   });
 });
