@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type Express, type Router } from 'ex
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
+import type { TrustProxy } from '../shared/config.js';
 import { AppError, toAppError } from '../shared/errors.js';
 import { standardHeaders } from './middleware/security-headers.js';
 import { redactUrl } from './middleware/request-context.js';
@@ -11,7 +12,8 @@ export interface AppDeps {
   registry: Registry;
   /** Route groups in the order they are mounted (public API, status, admin, health). */
   routers: Router[];
-  trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For sets `req.ip` (the per-address limit's key); never every peer. */
+  trustProxy: TrustProxy;
   serverId: string;
 }
 

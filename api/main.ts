@@ -1,5 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -25,6 +25,7 @@ import { Click2CallService } from './click2call/click2call-service.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { click2callRoutes } from './routes/click2call-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
 
 export interface WebHandle {
@@ -36,10 +37,11 @@ export interface WebHandle {
 
 const PBX_TEST_TIMEOUT_MS = 20_000;
 
-function listen(server: http.Server | https.Server, port: number): Promise<number> {
+/** Listens on `host`, or on every interface when it is undefined. */
+function listen(server: http.Server | https.Server, port: number, host?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -99,11 +101,14 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   });
 
   let shuttingDown = false;
-  const routers = [click2callRoutes(click2call), statusRoutes({ statusStore, auth, feed, tokenKey }), healthRoutes({ redis, registry, isShuttingDown: () => shuttingDown })];
+  const routers = [click2callRoutes(click2call), statusRoutes({ statusStore, auth, feed, tokenKey }), healthRoutes({ redis, isShuttingDown: () => shuttingDown })];
+  // The operator's routes go to the admin port when there is one; health stays public for load balancers.
+  const operatorRouters: Router[] = [];
+  if (config.metricsOnAdminPort) operatorRouters.push(metricsRoutes(registry));
+  else routers.push(metricsRoutes(registry));
 
   let testQueue: Queue | undefined;
   let testEvents: QueueEvents | undefined;
-  let adminServer: http.Server | undefined;
   if (config.adminToken) {
     testQueue = new Queue(PBX_TEST_QUEUE, { connection: queueRedis, prefix });
     testQueue.on('error', (err) => logger.error({ err }, 'test queue error'));
@@ -121,8 +126,12 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     };
     const admin = adminRoutes({ adminToken: config.adminToken, accounts, statusStore, testPbx, logger });
     if (config.adminPort === undefined) routers.splice(2, 0, admin);
-    else adminServer = serve(buildApp({ logger, registry: new Registry(), routers: [admin], trustProxy: config.trustProxy, serverId: config.serverId }));
+    else operatorRouters.unshift(admin);
   }
+  const adminServer =
+    config.adminPort !== undefined && operatorRouters.length > 0
+      ? serve(buildApp({ logger, registry: new Registry(), routers: operatorRouters, trustProxy: config.trustProxy, serverId: config.serverId }))
+      : undefined;
 
   const app = buildApp({ logger, registry, routers, trustProxy: config.trustProxy, serverId: config.serverId });
   const httpServer = serve(app);
@@ -134,8 +143,8 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     hardenServer(httpsServer);
     httpsPort = await listen(httpsServer, config.httpsPort);
   }
-  const adminPort = adminServer ? await listen(adminServer, config.adminPort ?? 0) : undefined;
-  logger.info({ httpPort, httpsPort, adminPort, admin: Boolean(config.adminToken) }, 'web ready');
+  const adminPort = adminServer ? await listen(adminServer, config.adminPort ?? 0, config.adminHost) : undefined;
+  logger.info({ httpPort, httpsPort, adminPort, adminHost: adminServer ? config.adminHost : undefined, admin: Boolean(config.adminToken), metricsOnAdminPort: config.metricsOnAdminPort }, 'web ready');
 
   const servers = [httpServer, httpsServer, adminServer].filter((s): s is http.Server => s !== undefined);
   const shutdown = new Shutdown(logger, config.shutdownTimeoutMs)

@@ -1,5 +1,13 @@
 import { Ajv } from 'ajv';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+
+/**
+ * Which peers may set the client address through `X-Forwarded-For`, in Express's terms: off, a hop
+ * count, or the proxies' addresses, CIDRs and the names `loopback`, `linklocal`, `uniquelocal`.
+ * Never `true`, which would let any client choose its address and escape the per-address limit.
+ */
+export type TrustProxy = false | number | string[];
 
 /** Configuration of both processes, read once from the environment by each composition root. */
 export interface Config {
@@ -13,6 +21,10 @@ export interface Config {
   serverId: string;
   adminToken: string | undefined;
   adminPort: number | undefined;
+  /** Interface the admin port listens on. */
+  adminHost: string;
+  /** Serve `/metrics` on the admin port instead of the public one. */
+  metricsOnAdminPort: boolean;
   masterKey: Buffer;
   statusTtlSeconds: number;
   logLevel: string;
@@ -22,7 +34,7 @@ export interface Config {
   reloadWindowSeconds: number;
   unauthenticatedPerMinute: number;
   allowPrivatePbxAddresses: boolean;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   shutdownTimeoutMs: number;
 }
 
@@ -43,6 +55,8 @@ const envSchema = {
     SERVER_ID: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
     ADMIN_TOKEN: { type: 'string', minLength: 16 },
     ADMIN_PORT: int(0, 65535),
+    ADMIN_HOST: { type: 'string', pattern: '^[A-Za-z0-9.:_-]{1,253}$' },
+    METRICS_ON_ADMIN_PORT: bool,
     C2C_MASTER_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/=_-]{43,44}$' },
     STATUS_TTL_SECONDS: int(60, 31536000),
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
@@ -52,7 +66,7 @@ const envSchema = {
     RELOAD_WINDOW_SECONDS: int(0, 3600),
     UNAUTHENTICATED_PER_MINUTE: int(1, 1000000),
     ALLOW_PRIVATE_PBX_ADDRESSES: bool,
-    TRUST_PROXY: bool,
+    TRUST_PROXY: { type: 'string', minLength: 1, maxLength: 1000 },
     SHUTDOWN_TIMEOUT_MS: int(100, 600000),
   },
 } as const;
@@ -81,6 +95,34 @@ function decodeMasterKey(text: string | undefined, problems: string[]): Buffer {
   return key;
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const MAX_PROXY_HOPS = 10;
+const TRUST_PROXY_HELP = 'name the proxies in front of the relay: a hop count (TRUST_PROXY=1 for one proxy) or their addresses (TRUST_PROXY=loopback, or TRUST_PROXY=10.0.0.5,10.1.0.0/16)';
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+function parseTrustProxy(text: string | undefined, problems: string[]): TrustProxy {
+  if (text === undefined || /^(false|0)$/i.test(text)) return false;
+  if (/^true$/i.test(text)) {
+    problems.push(`TRUST_PROXY=true would believe any client's X-Forwarded-For, so a client could choose the address it is limited by; ${TRUST_PROXY_HELP}`);
+    return false;
+  }
+  if (/^[0-9]+$/.test(text)) {
+    // A count above the real number of proxies trusts what the client wrote: as bad as `true`.
+    if (Number(text) > MAX_PROXY_HOPS) problems.push(`TRUST_PROXY hop count must be at most ${MAX_PROXY_HOPS}, the proxies actually in front of the relay (got ${text})`);
+    return Number(text);
+  }
+  const entries = text.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !PROXY_NAMES.includes(entry) && !isAddressOrCidr(entry));
+  if (bad.length > 0) problems.push(`TRUST_PROXY has ${bad.map((entry) => JSON.stringify(entry)).join(', ')}, which is not an address, a CIDR or one of ${PROXY_NAMES.join(', ')}; ${TRUST_PROXY_HELP}`);
+  return entries;
+}
+
 /** Pure: turns the environment into a typed configuration, or throws one ConfigError naming every problem. */
 export function parseConfig(rawEnv: Env): Config {
   // Empty variables count as unset, the way a `.env` line `NAME=` is meant.
@@ -99,6 +141,10 @@ export function parseConfig(rawEnv: Env): Config {
   if (httpsParts !== 0 && httpsParts !== 3) {
     problems.push('HTTPS_PORT, TLS_CERT_FILE and TLS_KEY_FILE go together: HTTPS needs a port, a certificate and its key');
   }
+  if (v.METRICS_ON_ADMIN_PORT === true && env.ADMIN_PORT === undefined) {
+    problems.push('METRICS_ON_ADMIN_PORT=true needs ADMIN_PORT: /metrics moves to the admin port, so there must be one');
+  }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
   const masterKey = decodeMasterKey(env.C2C_MASTER_KEY, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -116,6 +162,9 @@ export function parseConfig(rawEnv: Env): Config {
     serverId: env.SERVER_ID ?? `${hostname()}-${process.pid}`,
     adminToken: env.ADMIN_TOKEN,
     adminPort: optionalNum('ADMIN_PORT'),
+    // Loopback unless the operator says otherwise: the admin API and metrics are for the operator's own network.
+    adminHost: env.ADMIN_HOST ?? '127.0.0.1',
+    metricsOnAdminPort: v.METRICS_ON_ADMIN_PORT === true,
     masterKey,
     statusTtlSeconds: num('STATUS_TTL_SECONDS', 30 * 24 * 3600),
     logLevel: (v.LOG_LEVEL as string | undefined) ?? 'info',
@@ -125,7 +174,7 @@ export function parseConfig(rawEnv: Env): Config {
     reloadWindowSeconds: num('RELOAD_WINDOW_SECONDS', 10),
     unauthenticatedPerMinute: num('UNAUTHENTICATED_PER_MINUTE', 60),
     allowPrivatePbxAddresses: v.ALLOW_PRIVATE_PBX_ADDRESSES === true,
-    trustProxy: v.TRUST_PROXY === true,
+    trustProxy,
     shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_MS', 10000),
   };
 }

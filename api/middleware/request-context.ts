@@ -1,4 +1,6 @@
 import type { Request } from 'express';
+import querystring from 'node:querystring';
+import { API_KEY_PREFIX } from '../../shared/security/tokens.js';
 
 /** The API key from `X-Api-Key`, `Authorization: Bearer`, or the `api_key` field, in that order. */
 export function presentedApiKey(req: Request, fields: Record<string, unknown>): string | undefined {
@@ -12,9 +14,42 @@ export function presentedApiKey(req: Request, fields: Record<string, unknown>): 
   return undefined;
 }
 
-/** The original URL with every `api_key` value replaced, fit to store and log. */
+const SECRET_PARAMETERS = new Set(['api_key', 'token']);
+
+/** Decodes a query name or value the way the server does (`+` is a space), repeatedly, so double encoding hides nothing. */
+function decoded(text: string): string {
+  let current = text;
+  for (let round = 0; round < 3; round += 1) {
+    const next = querystring.unescape(current.replace(/\+/g, ' '));
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
+/** A name Express would read as `api_key` (or the status `token`) under any encoding, case or `[]` suffix. */
+function isSecretParameter(name: string): boolean {
+  return SECRET_PARAMETERS.has(decoded(name).trim().toLowerCase().replace(/\[\]$/, ''));
+}
+
+/**
+ * The original URL fit to store and log: every value of a parameter that is, once decoded, `api_key`
+ * or `token` (Express authenticates `api%5Fkey=…` too), and any value holding an API key, is replaced
+ * by REDACTED. Other parameters are kept byte for byte.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:api_key|token)=)[^&#]*/gi, '$1REDACTED');
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0) return url;
+  const fragmentStart = url.indexOf('#', queryStart);
+  const queryEnd = fragmentStart < 0 ? url.length : fragmentStart;
+  const parameters = url.slice(queryStart + 1, queryEnd).split('&').map((parameter) => {
+    const equals = parameter.indexOf('=');
+    const name = equals < 0 ? parameter : parameter.slice(0, equals);
+    if (decoded(name).includes(API_KEY_PREFIX)) return 'REDACTED';
+    const secret = isSecretParameter(name) || decoded(parameter.slice(equals + 1)).includes(API_KEY_PREFIX);
+    return secret && equals >= 0 ? `${name}=REDACTED` : parameter;
+  });
+  return `${url.slice(0, queryStart + 1)}${parameters.join('&')}${url.slice(queryEnd)}`;
 }
 
 /** Query and body fields merged; the body wins for POST. */

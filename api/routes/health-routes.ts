@@ -1,14 +1,12 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
 
 export interface HealthDeps {
   redis: Redis;
   isShuttingDown: () => boolean;
-  registry: Registry;
 }
 
-/** Liveness, readiness (503 while Redis is down or shutting down) and Prometheus metrics. */
+/** Liveness and readiness (503 while Redis is down or shutting down): on the public port, for load balancers. */
 export function healthRoutes(deps: HealthDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -27,9 +25,6 @@ export function healthRoutes(deps: HealthDeps): Router {
     } catch {
       res.status(503).json({ ok: false, reason: 'redis unavailable' });
     }
-  });
-  router.get('/metrics', async (_req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
   });
   return router;
 }

@@ -1,97 +1,160 @@
 import { Ajv } from 'ajv';
 import { AppError } from '../errors.js';
 import { PBX_KINDS, type PbxKind } from './pbx-settings.js';
+import { checkPattern } from './safe-pattern.js';
+import { isEmergencyNumber, isFeatureCode, isServiceCode } from './special-numbers.js';
 
-/** Per-account destination policy and limits (SPEC §4). */
+/** Per-account destination policy and limits (SPEC §4). Patterns are tested against the number as sent. */
 export interface Policy {
+  /** `dial_second` must match one of these (as dialed or behind the outside-line prefix). */
   allow: string[];
+  /** No number on either leg may match one of these, as dialed or behind the outside-line prefix. */
   deny: string[];
+  /** What an extension of the PBX looks like: `dial_first` must be one unless `allow_first` says otherwise. */
+  extensions: string;
+  /** Other numbers `dial_first` may be (e.g. agents' mobiles). Empty: only extensions ring first. */
+  allow_first: string[];
+  /** Emergency numbers (112, 911, 999, …) on either leg. */
+  allow_emergency: boolean;
+  /** N11 service codes (411 directory, 611, …) on either leg. */
+  allow_service_codes: boolean;
+  /** Numbers with `*` or `#` (PBX and network feature codes such as `*72` call forwarding) on either leg. */
+  allow_feature_codes: boolean;
+  /** Caller-ID numbers the customer has verified, allowed as `first_callerid`/`second_callerid` besides the two numbers dialed. */
+  caller_ids: string[];
   rate_per_minute: number;
   max_concurrent: number;
   default_pbx?: PbxKind;
-  /** Numbers up to this many digits are the PBX's own extensions and skip the policy for dial_first. */
-  extension_max_digits: number;
 }
 
 /**
- * Safe by default: national numbers and extensions only. International prefixes (`+`, `00`, `011`)
- * and well-known premium-rate ranges (NANP 900/976, UK/EU 09xx, 118 directory services) are denied
- * until the operator widens the policy.
+ * Safe by default: the first leg rings one of the PBX's own extensions, the second a national number
+ * or an extension. Extensions are 2-6 digits not starting with 0 (trunk and international prefixes)
+ * or 9 (the usual outside-line digit); 1xx and 1xxx, the most common numbering, stay extensions, and
+ * the short codes among them (112, 118xxx) are refused by the emergency and deny rules, which apply
+ * to both legs. International prefixes (`+`, `00`, `011`), premium ranges (NANP 900/976, UK/EU 09xx,
+ * 118 directory services), emergency and service numbers and feature codes are refused until the
+ * operator widens the policy.
  */
 export const DEFAULT_POLICY: Policy = {
   allow: ['^[0-9*#]{1,15}$'],
   deny: ['^\\+', '^00', '^011', '^1?9(00|76)', '^09', '^118'],
+  extensions: '^[1-8][0-9]{1,5}$',
+  allow_first: [],
+  allow_emergency: false,
+  allow_service_codes: false,
+  allow_feature_codes: false,
+  caller_ids: [],
   rate_per_minute: 60,
   max_concurrent: 10,
-  extension_max_digits: 6,
 };
 
+const patterns = { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 } } as const;
 const policySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    allow: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 } },
-    deny: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 } },
+    allow: patterns,
+    deny: patterns,
+    extensions: { type: 'string', minLength: 1, maxLength: 200 },
+    allow_first: patterns,
+    allow_emergency: { type: 'boolean' },
+    allow_service_codes: { type: 'boolean' },
+    allow_feature_codes: { type: 'boolean' },
+    caller_ids: { type: 'array', maxItems: 1000, uniqueItems: true, items: { type: 'string', pattern: '^\\+?[0-9*#]{1,32}$' } },
     rate_per_minute: { type: 'integer', minimum: 1, maximum: 10000000 },
     max_concurrent: { type: 'integer', minimum: 1, maximum: 10000 },
     default_pbx: { enum: PBX_KINDS },
-    extension_max_digits: { type: 'integer', minimum: 0, maximum: 32 },
   },
 } as const;
 
 const validatePolicy = new Ajv({ allErrors: true }).compile(policySchema);
 
-// A nested quantifier (`(a+)+`, `(a*)*`, `(a|aa)+` …) is what makes a regex backtrack catastrophically.
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]|\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)\s*[+*{]/;
-
-/** Throws `invalid_request` if a pattern cannot compile or could backtrack catastrophically. */
-export function checkPattern(pattern: string): RegExp {
-  let compiled: RegExp;
-  try {
-    compiled = new RegExp(pattern);
-  } catch (err) {
-    throw new AppError('invalid_request', `pattern ${JSON.stringify(pattern)} is not a valid regular expression: ${(err as Error).message}`);
-  }
-  if (NESTED_QUANTIFIER.test(pattern)) {
-    throw new AppError('invalid_request', `pattern ${JSON.stringify(pattern)} repeats a repeated or alternated group, which can take exponential time; rewrite it without nested quantifiers`);
-  }
-  return compiled;
+/** Every field of a policy, defaults first: policies stored before a field existed get its default. */
+function complete(stored: Partial<Policy>): Policy {
+  const known = Object.entries(stored).filter(([name, value]) => name in policySchema.properties && value !== undefined);
+  return { ...DEFAULT_POLICY, ...Object.fromEntries(known) };
 }
+
+const patternsOf = (policy: Policy) => [...policy.allow, ...policy.deny, ...policy.allow_first, policy.extensions];
 
 /** Validates a policy update and merges it over the current policy. */
 export function parsePolicy(input: unknown, current: Policy): Policy {
+  if (input !== null && typeof input === 'object' && 'extension_max_digits' in input) {
+    throw new AppError('invalid_request', `Invalid policy: extension_max_digits is replaced by extensions, a pattern of the PBX's extension numbers (default ${DEFAULT_POLICY.extensions})`);
+  }
   if (!validatePolicy(input)) {
     const detail = (validatePolicy.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
     throw new AppError('invalid_request', `Invalid policy: ${detail}`);
   }
-  const update = input as Partial<Policy>;
-  for (const pattern of [...(update.allow ?? []), ...(update.deny ?? [])]) checkPattern(pattern);
-  return { ...current, ...update };
+  const merged = complete({ ...current, ...(input as Partial<Policy>) });
+  // The whole result is checked, so an update also surfaces a stored pattern that is no longer accepted.
+  for (const pattern of patternsOf(merged)) checkPattern(pattern);
+  return merged;
 }
 
 /** The compiled form used on the hot path; compile once per policy version. */
 export interface CompiledPolicy {
   allow: RegExp[];
   deny: RegExp[];
-  extensionMaxDigits: number;
+  extensions: RegExp;
+  allowFirst: RegExp[];
+  allowEmergency: boolean;
+  allowServiceCodes: boolean;
+  allowFeatureCodes: boolean;
+  callerIds: ReadonlySet<string>;
 }
 
-export function compilePolicy(policy: Policy): CompiledPolicy {
+/**
+ * Compiles a stored policy. Its patterns are checked again (cheaply: verdicts are remembered), because
+ * a policy stored before this check existed may hold one that backtracks catastrophically; such a
+ * policy refuses every call, with a message saying why, rather than stall the process.
+ */
+export function compilePolicy(stored: Policy): CompiledPolicy {
+  const policy = complete(stored);
+  const compile = (pattern: string): RegExp => {
+    try {
+      return checkPattern(pattern);
+    } catch (err) {
+      throw new AppError('number_not_allowed', `The account's policy holds a pattern this relay no longer accepts; set the policy again. ${(err as Error).message}`);
+    }
+  };
   return {
-    allow: policy.allow.map((p) => new RegExp(p)),
-    deny: policy.deny.map((p) => new RegExp(p)),
-    extensionMaxDigits: policy.extension_max_digits,
+    allow: policy.allow.map(compile),
+    deny: policy.deny.map(compile),
+    extensions: compile(policy.extensions),
+    allowFirst: policy.allow_first.map(compile),
+    allowEmergency: policy.allow_emergency,
+    allowServiceCodes: policy.allow_service_codes,
+    allowFeatureCodes: policy.allow_feature_codes,
+    callerIds: new Set(policy.caller_ids),
   };
 }
 
-function allowed(policy: CompiledPolicy, number: string): boolean {
-  return policy.allow.some((re) => re.test(number)) && !policy.deny.some((re) => re.test(number));
+/** The number as dialed and, when it starts with the outside-line prefix, the number behind it. */
+function formsOf(number: string, outsideLinePrefix: string): string[] {
+  const behindPrefix = outsideLinePrefix !== '' && number.startsWith(outsideLinePrefix) && number.length > outsideLinePrefix.length;
+  return behindPrefix ? [number, number.slice(outsideLinePrefix.length)] : [number];
 }
 
-/** Returns the first number the policy refuses, or undefined when the call may go ahead. */
-export function refusedNumber(policy: CompiledPolicy, dialFirst: string, dialSecond: string): string | undefined {
-  if (!allowed(policy, dialSecond)) return dialSecond;
-  const firstIsExtension = /^[0-9*#]+$/.test(dialFirst) && dialFirst.length <= policy.extensionMaxDigits;
-  if (!firstIsExtension && !allowed(policy, dialFirst)) return dialFirst;
+/** Refused on either leg, whatever the allow lists say. */
+function barred(policy: CompiledPolicy, number: string, outsideLinePrefix: string): boolean {
+  if (!policy.allowFeatureCodes && isFeatureCode(number)) return true;
+  if (!policy.allowEmergency && isEmergencyNumber(number, outsideLinePrefix)) return true;
+  if (!policy.allowServiceCodes && isServiceCode(number, outsideLinePrefix)) return true;
+  return formsOf(number, outsideLinePrefix).some((form) => policy.deny.some((re) => re.test(form)));
+}
+
+const matchesAny = (patterns: RegExp[], forms: string[]) => forms.some((form) => patterns.some((re) => re.test(form)));
+
+/**
+ * Returns the first number the policy refuses, or undefined when the call may go ahead.
+ * `outsideLinePrefix` is the connection's `outside_line_prefix` (e.g. `9`): the digits the PBX needs
+ * before an outside number, behind which deny patterns and short codes are checked too.
+ */
+export function refusedNumber(policy: CompiledPolicy, dialFirst: string, dialSecond: string, outsideLinePrefix = ''): string | undefined {
+  if (barred(policy, dialSecond, outsideLinePrefix) || !matchesAny(policy.allow, formsOf(dialSecond, outsideLinePrefix))) return dialSecond;
+  const firstAllowed = policy.extensions.test(dialFirst) || matchesAny(policy.allowFirst, formsOf(dialFirst, outsideLinePrefix));
+  if (!firstAllowed || barred(policy, dialFirst, outsideLinePrefix)) return dialFirst;
   return undefined;
 }

@@ -59,6 +59,67 @@ describe('hardening', function () {
     }
   });
 
+  it('when ADMIN_PORT is set, then it listens on 127.0.0.1 unless ADMIN_HOST names another interface', async () => {
+    const reachable = (url: string) => fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((response) => response.status, () => 'refused' as const);
+    const loopbackOnly = await startRelay({ ADMIN_PORT: '0' }, { worker: false });
+    try {
+      expect(await reachable(`http://127.0.0.1:${loopbackOnly.web.adminPort}/admin/v1/accounts/acct_none`)).to.equal(404);
+      expect(await reachable(`http://127.0.0.2:${loopbackOnly.web.adminPort}/admin/v1/accounts/acct_none`)).to.equal('refused');
+    } finally {
+      await loopbackOnly.stop();
+    }
+    const named = await startRelay({ ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.2' }, { worker: false });
+    try {
+      expect(await reachable(`http://127.0.0.2:${named.web.adminPort}/admin/v1/accounts/acct_none`)).to.equal(404);
+      expect(await reachable(`http://127.0.0.1:${named.web.adminPort}/admin/v1/accounts/acct_none`)).to.equal('refused');
+    } finally {
+      await named.stop();
+    }
+  });
+
+  it('when METRICS_ON_ADMIN_PORT is set, then /metrics answers only on the admin port, with or without the admin API, and health stays public', async () => {
+    for (const adminToken of [ADMIN_TOKEN, '']) {
+      const relay = await startRelay({ ADMIN_PORT: '0', METRICS_ON_ADMIN_PORT: 'true', ADMIN_TOKEN: adminToken }, { worker: false });
+      try {
+        const admin = `http://127.0.0.1:${relay.web.adminPort}`;
+        await fetch(`${relay.base}/healthz`);
+        expect((await fetch(`${relay.base}/metrics`)).status, 'public /metrics').to.equal(404);
+        expect((await fetch(`${relay.base}/readyz`)).status).to.equal(200);
+        const metrics = await fetch(`${admin}/metrics`);
+        expect(metrics.status).to.equal(200);
+        expect(await metrics.text()).to.contain('c2c_http_request_duration_seconds_count{route="/healthz",status="200"}');
+        const adminApi = await fetch(`${admin}/admin/v1/accounts/acct_none`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        expect(adminApi.status).to.equal(404);
+        const { message } = ((await adminApi.json()) as { error: { message: string } }).error;
+        expect(message, `admin API with ADMIN_TOKEN=${JSON.stringify(adminToken)}`).to.match(adminToken === '' ? /^No route/ : /acct_none not found/);
+      } finally {
+        await relay.stop();
+      }
+    }
+  });
+
+  it('when clients send X-Forwarded-For, then it sets the address of the unauthenticated limit only if it came through a proxy named in TRUST_PROXY', async () => {
+    /** Three requests with a wrong key, each claiming another address; the limit allows two per address. */
+    const codesWith = async (env: Record<string, string>) => {
+      const relay = await startRelay({ UNAUTHENTICATED_PER_MINUTE: '2', ...env }, { worker: false });
+      try {
+        const codes: string[] = [];
+        for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+          const response = await fetch(`${relay.base}/v1/click2call?api_key=wrong&dial_first=1001&dial_second=5550100`, { headers: { 'x-forwarded-for': address } });
+          codes.push(((await response.json()) as { response: { errors: { error: { code: string } }[] } }).response.errors[0]?.error.code ?? '');
+        }
+        return codes;
+      } finally {
+        await relay.stop();
+      }
+    };
+    const oneAddress = ['invalid_api_key', 'invalid_api_key', 'rate_limited'];
+    expect(await codesWith({}), 'no proxy trusted').to.deep.equal(oneAddress);
+    expect(await codesWith({ TRUST_PROXY: '10.0.0.0/8' }), 'the client is not the named proxy').to.deep.equal(oneAddress);
+    expect(await codesWith({ TRUST_PROXY: 'loopback' }), 'the client is the named proxy').to.deep.equal(['invalid_api_key', 'invalid_api_key', 'invalid_api_key']);
+    expect(await codesWith({ TRUST_PROXY: '1' }), 'one hop trusted').to.deep.equal(['invalid_api_key', 'invalid_api_key', 'invalid_api_key']);
+  });
+
   it('when a key is revoked on one instance, then another instance refuses it within a second; last_used_at and the audit line are kept', async () => {
     const relay: Relay = await startRelay();
     const logs = new LogCapture();

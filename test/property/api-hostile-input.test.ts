@@ -132,7 +132,8 @@ describe('property: hostile input through the real relay never reaches a PBX', f
     relay = await startRelay({ UNAUTHENTICATED_PER_MINUTE: '1000000', DEFAULT_WAIT_SECONDS: '1', WORKER_CONCURRENCY: '50' });
     http = await startHttpPbxDouble();
     ami = await startAmiDouble({ ...sandboxAmiOptions(), timing: { ringMs: 5, holdMs: 10, leg2RingMs: 20 } });
-    const policy = { allow: ['^.*$'], deny: [], rate_per_minute: 100000 };
+    // Wide open, so that every well-formed number reaches a PBX and the properties probe the encoders.
+    const policy = { allow: ['^.*$'], deny: [], allow_first: ['^.*$'], allow_emergency: true, allow_service_codes: true, allow_feature_codes: true, rate_per_minute: 100000 };
     // Account A: Asterisk (default) and an HTTP PBX with a JSON body; account B: an HTTP PBX with a form body.
     const a = await provision(relay, 'asterisk', { host: '127.0.0.1', port: ami.port, username: 'relay', secret: 'relaysecret' });
     const other = await relay.admin('PUT', `/admin/v1/accounts/${a.accountId}/pbx/other`, {

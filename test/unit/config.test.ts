@@ -15,9 +15,9 @@ describe('parseConfig', () => {
   });
 
   it('when values are given as strings, then they are converted to numbers and booleans', () => {
-    const config = parseConfig({ C2C_MASTER_KEY: key, PORT: '9000', TRUST_PROXY: 'true', STATUS_TTL_SECONDS: '3600' });
+    const config = parseConfig({ C2C_MASTER_KEY: key, PORT: '9000', ALLOW_PRIVATE_PBX_ADDRESSES: 'true', STATUS_TTL_SECONDS: '3600' });
     expect(config.port).to.equal(9000);
-    expect(config.trustProxy).to.equal(true);
+    expect(config.allowPrivatePbxAddresses).to.equal(true);
     expect(config.statusTtlSeconds).to.equal(3600);
     expect(config.publicBaseUrl).to.equal('http://localhost:9000');
   });
@@ -37,5 +37,29 @@ describe('parseConfig', () => {
 
   it('when the master key has the wrong length, then it is refused', () => {
     expect(() => parseConfig({ C2C_MASTER_KEY: Buffer.alloc(16).toString('base64') + 'AAAAAAAAAAAAAAAAAAAAAA==' })).to.throw(ConfigError);
+  });
+
+  it('when TRUST_PROXY is true, or anything but named proxies, then it is refused with a message saying what to write instead', () => {
+    for (const value of ['true', 'TRUE']) {
+      expect(() => parseConfig({ C2C_MASTER_KEY: key, TRUST_PROXY: value }), value).to.throw(ConfigError, /TRUST_PROXY=true .*X-Forwarded-For.*hop count \(TRUST_PROXY=1.*TRUST_PROXY=loopback/);
+    }
+    for (const value of ['yes', '10.0.0.0/33', 'proxy.example.com', '1000']) {
+      expect(() => parseConfig({ C2C_MASTER_KEY: key, TRUST_PROXY: value }), value).to.throw(ConfigError, /TRUST_PROXY (has|hop count)/);
+    }
+  });
+
+  it('when TRUST_PROXY names the proxies by hop count, address, CIDR or Express keyword, then those are trusted, and unset or false trusts none', () => {
+    expect(parseConfig({ C2C_MASTER_KEY: key }).trustProxy).to.equal(false);
+    expect(parseConfig({ C2C_MASTER_KEY: key, TRUST_PROXY: 'false' }).trustProxy).to.equal(false);
+    expect(parseConfig({ C2C_MASTER_KEY: key, TRUST_PROXY: '2' }).trustProxy).to.equal(2);
+    expect(parseConfig({ C2C_MASTER_KEY: key, TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.5,fd00::/8' }).trustProxy).to.deep.equal(['loopback', '10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
+  });
+
+  it('when the admin port is set, then it listens on loopback unless ADMIN_HOST says otherwise, and /metrics moves there only when asked', () => {
+    const defaults = parseConfig({ C2C_MASTER_KEY: key, ADMIN_PORT: '9001' });
+    expect(defaults).to.include({ adminHost: '127.0.0.1', metricsOnAdminPort: false });
+    expect(parseConfig({ C2C_MASTER_KEY: key, ADMIN_PORT: '9001', ADMIN_HOST: '0.0.0.0', METRICS_ON_ADMIN_PORT: 'true' })).to.include({ adminHost: '0.0.0.0', metricsOnAdminPort: true });
+    expect(() => parseConfig({ C2C_MASTER_KEY: key, METRICS_ON_ADMIN_PORT: 'true' })).to.throw(ConfigError, /METRICS_ON_ADMIN_PORT=true needs ADMIN_PORT/);
+    expect(() => parseConfig({ C2C_MASTER_KEY: key, ADMIN_HOST: 'pbx admin' })).to.throw(ConfigError, /ADMIN_HOST/);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { redactUrl } from '../../api/middleware/request-context.js';
 import { open, seal } from '../../shared/security/secret-box.js';
 import {
   deriveKey,
@@ -51,5 +52,29 @@ describe('security primitives', () => {
     expect(safeEqual('abc', 'abc')).to.equal(true);
     expect(safeEqual('abc', 'abd')).to.equal(false);
     expect(safeEqual('abc', 'abcd')).to.equal(false);
+  });
+
+  describe('redactUrl', () => {
+    const key = generateApiKey();
+
+    it('when the api_key parameter name is percent-encoded, in either case of hex, then its value is redacted as Express decodes it', () => {
+      for (const name of ['api%5Fkey', 'api%5fkey', '%61pi_key', '%61%70%69%5f%6b%65%79', 'API_KEY', 'Api%5FKey', 'api%255Fkey', 'api_key%5B%5D', 'api_key[]']) {
+        const redacted = redactUrl(`/v1/click2call?dial_first=1001&${name}=${key}&wait=0`);
+        expect(redacted, name).to.equal(`/v1/click2call?dial_first=1001&${name}=REDACTED&wait=0`);
+      }
+    });
+
+    it('when the name carries + or spaces, or the parameter repeats, then every value is redacted', () => {
+      expect(redactUrl(`/v1/click2call?api_key+=${key}`)).to.equal('/v1/click2call?api_key+=REDACTED');
+      expect(redactUrl(`/v1/click2call?+api%5Fkey=${key}`)).to.equal('/v1/click2call?+api%5Fkey=REDACTED');
+      expect(redactUrl(`/v1/click2call?api_key=${key}&x=1&api%5Fkey=${key}&api_key=`)).to.equal('/v1/click2call?api_key=REDACTED&x=1&api%5Fkey=REDACTED&api_key=REDACTED');
+    });
+
+    it('when a key is sent under another name or as a bare parameter, then it is redacted too, and other parameters are kept byte for byte', () => {
+      expect(redactUrl(`/v1/click2call?apikey=${key}&dial_second=%2B44%20207`)).to.equal('/v1/click2call?apikey=REDACTED&dial_second=%2B44%20207');
+      expect(redactUrl(`/v1/click2call?${key}&wait=0`)).to.equal('/v1/click2call?REDACTED&wait=0');
+      expect(redactUrl(`/v1/status/abc?token=t0k&wait=5`)).to.equal('/v1/status/abc?token=REDACTED&wait=5');
+      expect(redactUrl('/v1/click2call?dial_first=1001&pbx=asterisk')).to.equal('/v1/click2call?dial_first=1001&pbx=asterisk');
+    });
   });
 });
