@@ -12,6 +12,8 @@ export interface Account {
   policy: Policy;
   /** Which PBX connections exist, kept on the account so one read answers the hot path. */
   pbx_kinds: PbxKind[];
+  /** Each connection's `outside_line_prefix`, kept here for the policy check on the hot path. */
+  outside_line_prefixes?: Partial<Record<PbxKind, string>>;
   /** Bumped on every change, so caches and drivers know when to rebuild. */
   version: number;
 }
@@ -158,7 +160,9 @@ export class AccountStore {
     const stored: StoredPbx = { kind, masked, sealed: seal(this.masterKey, settings), updated_at: now.toISOString() };
     await this.redis.hset(this.pbxKey(accountId), kind, JSON.stringify(stored));
     const kinds = account.pbx_kinds.includes(kind) ? account.pbx_kinds : [...account.pbx_kinds, kind];
-    await this.saveAccount({ ...account, pbx_kinds: kinds });
+    const { [kind]: _previous, ...prefixes } = account.outside_line_prefixes ?? {};
+    const prefix = settings.outside_line_prefix;
+    await this.saveAccount({ ...account, pbx_kinds: kinds, outside_line_prefixes: prefix === undefined ? prefixes : { ...prefixes, [kind]: prefix } });
     return masked;
   }
 

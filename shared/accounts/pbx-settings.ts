@@ -1,5 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { AppError } from '../errors.js';
+import { checkPattern } from './safe-pattern.js';
+import { otherTemplateProblems, REDACTED, SECRET_NAME } from './pbx-template.js';
+import { pbxUrlProblem, withoutUserInfo } from './pbx-url.js';
 
 /** The three kinds of PBX connection an account can have (SPEC §4). */
 export const PBX_KINDS = ['asterisk', 'switchvox', 'other'] as const;
@@ -9,7 +12,13 @@ export function isPbxKind(value: unknown): value is PbxKind {
   return typeof value === 'string' && (PBX_KINDS as readonly string[]).includes(value);
 }
 
-export interface AsteriskSettings {
+/** Settings every kind of connection has. */
+interface CommonSettings {
+  /** Digits the PBX needs before an outside number (e.g. "9"): the policy also checks the number behind them. */
+  outside_line_prefix?: string;
+}
+
+export interface AsteriskSettings extends CommonSettings {
   host: string;
   port: number;
   username: string;
@@ -22,7 +31,7 @@ export interface AsteriskSettings {
   caller_id_name?: string;
 }
 
-export interface SwitchvoxSettings {
+export interface SwitchvoxSettings extends CommonSettings {
   url: string;
   username: string;
   password: string;
@@ -38,13 +47,16 @@ export interface OtherAuth {
   token?: string;
 }
 
-export interface OtherSettings {
+export interface OtherSettings extends CommonSettings {
   method: 'GET' | 'POST';
+  /** Templates: call placeholders like `{dial_second}` and secret slots `{secret:NAME}`. */
   url: string;
   headers?: Record<string, string>;
   body?: string;
   body_type: 'json' | 'form' | 'text';
   auth?: OtherAuth;
+  /** Values for `{secret:NAME}` slots: the only place, besides `auth`, where an `other` connection keeps secrets. */
+  secrets?: Record<string, string>;
   success_status: [number, number];
   success_match?: string;
   timeout_ms: number;
@@ -66,12 +78,15 @@ export type PbxConnection =
 const safeText = { type: 'string', pattern: '^[^\\x00-\\x1f\\x7f]*$' } as const;
 const pem = { type: 'string', pattern: '-----BEGIN CERTIFICATE-----', maxLength: 65536 } as const;
 
+const outsideLinePrefix = { type: 'string', pattern: '^[0-9]{1,4}$' } as const;
+
 const schemas = {
   asterisk: {
     type: 'object',
     additionalProperties: false,
     required: ['host', 'username', 'secret'],
     properties: {
+      outside_line_prefix: outsideLinePrefix,
       host: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:\\[\\]_-]+$' },
       port: { type: 'integer', minimum: 1, maximum: 65535, default: 5038 },
       username: { ...safeText, minLength: 1, maxLength: 80 },
@@ -93,6 +108,7 @@ const schemas = {
     additionalProperties: false,
     required: ['url', 'username', 'password'],
     properties: {
+      outside_line_prefix: outsideLinePrefix,
       url: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 2048 },
       username: { ...safeText, minLength: 1, maxLength: 128 },
       password: { ...safeText, minLength: 1, maxLength: 256 },
@@ -106,6 +122,7 @@ const schemas = {
     additionalProperties: false,
     required: ['url'],
     properties: {
+      outside_line_prefix: outsideLinePrefix,
       method: { enum: ['GET', 'POST'], default: 'GET' },
       url: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 4096 },
       headers: {
@@ -116,6 +133,12 @@ const schemas = {
       },
       body: { type: 'string', maxLength: 65536 },
       body_type: { enum: ['json', 'form', 'text'], default: 'json' },
+      secrets: {
+        type: 'object',
+        maxProperties: 32,
+        propertyNames: { pattern: SECRET_NAME.source },
+        additionalProperties: { ...safeText, minLength: 1, maxLength: 4096 },
+      },
       auth: {
         type: 'object',
         additionalProperties: false,
@@ -160,48 +183,59 @@ export function parsePbxSettings<K extends PbxKind>(kind: K, input: unknown): Pb
   if (!validate(copy)) {
     throw new AppError('invalid_request', `Invalid ${kind} settings: ${describe(validate.errors)}`);
   }
-  if (kind === 'other') {
-    const other = copy as OtherSettings;
-    const [low, high] = other.success_status;
-    if (low > high) throw new AppError('invalid_request', 'Invalid other settings: success_status must be [low, high]');
-    if (other.success_match !== undefined) {
-      try {
-        new RegExp(other.success_match);
-      } catch {
-        throw new AppError('invalid_request', 'Invalid other settings: success_match is not a valid regular expression');
-      }
-    }
-  }
+  const problems = kind === 'other' ? otherProblems(copy as OtherSettings) : kind === 'switchvox' ? switchvoxProblems(copy as SwitchvoxSettings) : [];
+  if (problems.length > 0) throw new AppError('invalid_request', `Invalid ${kind} settings: ${problems.join('; ')}`);
   return copy as PbxSettingsByKind[K];
 }
 
-const MASK = '********';
-const SECRET_HEADER = /auth|key|token|secret|pass|cookie/i;
+function switchvoxProblems(settings: SwitchvoxSettings): string[] {
+  const problem = pbxUrlProblem(settings.url, '`username` and `password`');
+  if (problem !== undefined) return [`/url ${problem}`];
+  // The relay posts to <url>/json: a query or fragment would end up in the wrong place.
+  return /[?#]/.test(settings.url) ? ['/url must not have a query or fragment (the relay posts to <url>/json)'] : [];
+}
 
-/** A copy of the settings that is safe to show, log or store in plain text: every secret masked. */
+function otherProblems(other: OtherSettings): string[] {
+  const problems = otherTemplateProblems(other);
+  const [low, high] = other.success_status;
+  if (low > high) problems.push('success_status must be [low, high]');
+  if (other.success_match !== undefined) {
+    try {
+      checkPattern(other.success_match);
+    } catch (err) {
+      problems.push(`success_match: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+const redactAll = (record: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.keys(record).map((name) => [name, REDACTED]));
+
+/**
+ * A copy of the settings that is safe to show, log or store in plain text. `other` templates are
+ * shown as written: they hold secret slot names, never secret values, which live in `secrets` and
+ * `auth` and are all REDACTED (the username too: some PBXes use it as the API key).
+ */
 export function maskPbxSettings(connection: PbxConnection): Record<string, unknown> {
   switch (connection.kind) {
     case 'asterisk':
-      return { ...connection.settings, secret: MASK };
+      return { ...connection.settings, secret: REDACTED };
     case 'switchvox':
-      return { ...connection.settings, password: MASK };
+      return { ...connection.settings, url: withoutUserInfo(connection.settings.url), password: REDACTED };
     case 'other': {
-      const { auth, headers, ...rest } = connection.settings;
-      const masked: Record<string, unknown> = { ...rest };
-      if (headers) {
-        masked.headers = Object.fromEntries(
-          Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? MASK : value]),
-        );
-      }
-      if (auth) {
-        masked.auth = {
-          type: auth.type,
-          ...(auth.username === undefined ? {} : { username: auth.username }),
-          ...(auth.password === undefined ? {} : { password: MASK }),
-          ...(auth.token === undefined ? {} : { token: MASK }),
-        };
-      }
-      return masked;
+      const { auth, secrets, url, ...rest } = connection.settings;
+      return {
+        ...rest,
+        url: withoutUserInfo(url),
+        ...(secrets === undefined ? {} : { secrets: redactAll(secrets) }),
+        ...(auth === undefined ? {} : { auth: { type: auth.type, ...redactAll(omitType(auth)) } }),
+      };
     }
   }
+}
+
+function omitType(auth: OtherAuth): Record<string, string> {
+  const { type: _type, ...credentials } = auth;
+  return Object.fromEntries(Object.entries(credentials).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

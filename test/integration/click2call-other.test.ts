@@ -56,13 +56,18 @@ describe('click2call end to end with the other (HTTP) driver', function () {
     expect(answer.errors).to.have.length(1);
     expect(answer.errors[0].error).to.deep.equal({ code: 'pbx_error', message: 'ERR 4711: destination barred by PBX', url: answer.status_url });
     const doc = (await statusOf(answer.status_url)).body.c2c_status;
-    expect(doc.response.response_data).to.deep.equal({ status: 422, body: 'ERR 4711: destination barred by PBX' });
+    // The body is stored once, as the error's message.
+    expect(doc.response.response_data).to.deep.equal({ status: 422 });
+    expect(doc.response.error).to.deep.equal({ code: 'pbx_error', message: 'ERR 4711: destination barred by PBX' });
+    expect(JSON.stringify(doc).split('ERR 4711').length - 1).to.equal(1);
   });
 
   // SPEC §2: never `fail` for a call that may still ring (a client retry would ring it twice).
   const uncertain: [string, string, string][] = [
     ['5550198', 'answers after its timeout', 'pbx_timeout'],
     ['5550197', 'drops the connection after the request', 'pbx_unreachable'],
+    ['5550196', 'answers with more than the size cap', 'pbx_unreachable'],
+    ['5550195', 'drops the connection in the middle of its answer', 'pbx_unreachable'],
   ];
   for (const [dialSecond, what, code] of uncertain) {
     it(`when the PBX ${what}, then success/dispatching, and the status records ${code} without failing`, async () => {
@@ -129,6 +134,72 @@ describe('the other driver with Digest auth', function () {
     } finally {
       await relay.stop();
       await pbx.close();
+    }
+  });
+});
+
+describe('the other driver keeps secrets out of everything stored, shown or logged', function () {
+  this.timeout(20000);
+  let relay: Relay;
+  let pbx: HttpPbxDouble;
+  before(async () => {
+    relay = await startRelay();
+    pbx = await startHttpPbxDouble({ basic: { username: 'key-as-user-55', password: 'basic-pass-66' } });
+  });
+  after(async () => {
+    await relay.stop();
+    await pbx.close();
+  });
+
+  // Names a guess-by-name redactor would keep: pwd, pin, and a token that is a path segment.
+  const secrets = { path_token: 'tok-in-path-77', pwd: 'pwd-secret-88', pin: '990011' };
+  const everySecret = [...Object.values(secrets), 'key-as-user-55', 'basic-pass-66'];
+
+  it('when a call is placed with secrets in the path, query, a header and the body, then the PBX gets them and no document, admin answer or log line does', async () => {
+    const { accountId, apiKey } = await provision(relay, 'other', {
+      method: 'POST',
+      url: `${pbx.url}/t/{secret:path_token}/c2c?to={dial_second}&pwd={secret:pwd}`,
+      headers: { 'X-Pin': '{secret:pin}' },
+      body: '{"to":"{dial_second}","pin":"{secret:pin}","id":"{request_id}"}',
+      secrets,
+      auth: { type: 'basic', username: 'key-as-user-55', password: 'basic-pass-66' },
+    }, { default_pbx: 'other' });
+    const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550100' });
+    expect(answer.state).to.equal('accepted');
+    const sent = pbx.requests.find((r) => r.body.includes(answer.request_id));
+    expect(sent?.url).to.equal('/t/tok-in-path-77/c2c?to=5550100&pwd=pwd-secret-88');
+    expect(sent?.headers['x-pin']).to.equal('990011');
+
+    const doc = (await statusOf(answer.status_url)).body.c2c_status;
+    expect(doc.pbx_request.pbx_data).to.deep.equal({
+      method: 'POST',
+      url: `${pbx.url}/t/REDACTED/c2c?to=5550100&pwd=REDACTED`,
+      headers: { 'X-Pin': 'REDACTED', 'Content-Type': 'application/json', Authorization: 'REDACTED' },
+      body: `{"to":"5550100","pin":"REDACTED","id":"${answer.request_id}"}`,
+    });
+    const account = await relay.admin('GET', `/admin/v1/accounts/${accountId}`);
+    expect(account.body.account.pbx.other.settings.secrets).to.deep.equal({ path_token: 'REDACTED', pwd: 'REDACTED', pin: 'REDACTED' });
+    const history = await relay.admin('GET', `/admin/v1/accounts/${accountId}/requests`);
+    for (const text of [JSON.stringify(doc), JSON.stringify(account.body), JSON.stringify(history.body), relay.logs.text]) {
+      for (const secret of everySecret) expect(text).to.not.contain(secret);
+    }
+  });
+
+  it('when a URL carries user:password@, then the PUT is refused saying where credentials go', async () => {
+    const account = await relay.admin('POST', '/admin/v1/accounts', { name: 'userinfo' });
+    const put = await relay.admin('PUT', `/admin/v1/accounts/${account.body.account.id}/pbx/other`, { url: `http://relay:pw-in-url-99@127.0.0.1:${pbx.port}/c2c?to={dial_second}` });
+    expect(put.status).to.equal(400);
+    expect(put.body.error.code).to.equal('invalid_request');
+    expect(put.body.error.message).to.contain('credentials go in `auth` or `secrets`');
+    expect(JSON.stringify(put.body) + relay.logs.text).to.not.contain('pw-in-url-99');
+  });
+
+  it('when a URL is not valid, even once its placeholders are filled in, then the PUT is refused', async () => {
+    const account = await relay.admin('POST', '/admin/v1/accounts', { name: 'invalid url' });
+    for (const url of ['https://pbx.example:99999/c2c?to={dial_second}', 'http://[::1/c2c', 'https://pbx.example:{timeout}/c2c']) {
+      const put = await relay.admin('PUT', `/admin/v1/accounts/${account.body.account.id}/pbx/other`, { url });
+      expect(put.status, url).to.equal(400);
+      expect(put.body.error.message).to.match(/\/url (is not a valid URL|may have placeholders only)/);
     }
   });
 });

@@ -119,7 +119,7 @@ describe('admin API and CLI', function () {
     const settings = JSON.stringify({ url: `${pbx.url}/c2c?to={dial_second}`, auth: { type: 'bearer', token: 'pbx-token-xyz' } });
     const put = await cli('pbx', 'set', id, 'other', '--json', settings);
     expect(put.code).to.equal(0);
-    expect(put.json.settings.auth).to.deep.equal({ type: 'bearer', token: '********' });
+    expect(put.json.settings.auth).to.deep.equal({ type: 'bearer', token: 'REDACTED' });
     const account = await cli('accounts', 'get', id);
     expect(JSON.stringify(account.json)).to.not.contain('pbx-token-xyz').and.not.contain(key.json.key.api_key);
     expect(account.json.account.keys[0]).to.include({ id: key.json.key.id, label: 'crm' });

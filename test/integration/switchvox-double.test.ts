@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { digestAuthorization, findDigestChallenge, parseAuthenticate } from '../../worker/pbx/http-auth/digest-auth.js';
+import { eventually } from '../support/eventually.js';
 import { startSwitchvoxDouble, type SwitchvoxDouble, type SwitchvoxDoubleOptions } from '../doubles/switchvox/switchvox-double.js';
 
 // The double must itself behave like the wire reference (protocols/switchvox.md §13), or the driver
@@ -117,6 +118,25 @@ describe('switchvox double', () => {
       cnonce: 'abc',
     });
     expect((await post(getInfo({ extensions: ['101'] }), { Authorization: authorization })).status).to.equal(200);
+  });
+
+  it('when a Digest nonce has expired, then a right answer gets 401 stale=true with a fresh nonce and a wrong one is refused', async () => {
+    const lifetimeMs = 300;
+    await start({ auth: 'digest', nonceLifetimeMs: lifetimeMs });
+    const first = await post(getInfo({ extensions: ['101'] }), { Authorization: '' });
+    const challenge = findDigestChallenge(parseAuthenticate(first.headers.get('www-authenticate') ?? ''))!;
+    const answer = (password: string, nc: number) =>
+      digestAuthorization({ challenge, username: 'admin', password, method: 'POST', uri: '/json', nc, cnonce: 'abc' });
+    expect((await post(getInfo({ extensions: ['101'] }), { Authorization: answer('admin-secret', 1) })).status).to.equal(200);
+    const issued = double!.requests()[0]!.receivedAt;
+    await eventually(() => expect(Date.now() - issued).to.be.above(lifetimeMs + 5));
+    const stale = await post(getInfo({ extensions: ['101'] }), { Authorization: answer('admin-secret', 2) });
+    expect(stale.status).to.equal(401);
+    const fresh = findDigestChallenge(parseAuthenticate(stale.headers.get('www-authenticate') ?? ''));
+    expect(fresh).to.include({ stale: true });
+    expect(fresh?.nonce).to.not.equal(challenge.nonce);
+    const wrong = await post(getInfo({ extensions: ['101'] }), { Authorization: answer('nope', 3) });
+    expect(wrong.status).to.equal(403);
   });
 
   it('when a call is answered after S scaled seconds, then the answer waits that long', async () => {

@@ -17,7 +17,7 @@ import { eventually } from '../support/eventually.js';
 async function conformanceTarget(password: string): Promise<ConformanceTarget> {
   const double = await startSwitchvoxDouble(BASE_DOUBLE);
   return {
-    driver: createSwitchvoxDriver(settingsFor(double, { password }), { logger: silent }),
+    driver: createSwitchvoxDriver(settingsFor(double, { password }), { logger: silent, allowPrivateAddresses: true }),
     callRequestsReceived: () => double.calls().length,
     stop: () => double.close(),
   };
@@ -29,7 +29,7 @@ runDriverConformance('switchvox', {
   startUnreachable: async () => ({
     driver: createSwitchvoxDriver(
       { url: `https://127.0.0.1:${await freePort()}`, username: 'admin', password: 'x', tls_verify: true, auth: 'auto' },
-      { logger: silent },
+      { logger: silent, allowPrivateAddresses: true },
     ),
     callRequestsReceived: () => 0,
     stop: async () => undefined,

@@ -10,7 +10,8 @@ import type { OtherSettings } from '../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../shared/errors.js';
 import { AmiEncodeError, encodeAction, MAX_LINE_BYTES, type AmiHeader } from '../../worker/pbx/asterisk/ami-codec.js';
 import { assertPlaceable, buildOriginate } from '../../worker/pbx/asterisk/originate-action.js';
-import { buildHttpCall, ESCAPE, fillTemplate } from '../../worker/pbx/other/http-template.js';
+import { ESCAPE, fillSlots } from '../../shared/accounts/pbx-template.js';
+import { buildHttpCall, describeHttpCall } from '../../worker/pbx/other/http-template.js';
 import type { PlaceCall } from '../../worker/pbx/pbx-driver.js';
 import { buildCallRequest, buildGetInfoRequest } from '../../worker/pbx/switchvox/switchvox-api.js';
 
@@ -20,7 +21,7 @@ const RUNS = { numRuns: 300 };
 /** Pieces that break protocols: line ends, NUL, percent-encoded line ends, separators, quotes, placeholders. */
 const FRAGMENTS = [
   '\r', '\n', '\r\n', '\0', '\x7f', '\t', '%0d%0a', '%00', '%', '@', ';', '/', '&', ',', '=', '?', '#', '+', '*',
-  '"', "'", '<', '>', '\\', '{', '}', '{dial_first}', '..', ' ', '-', '(', ')', '.', ':', '|', '$', '1', '0', '9',
+  '"', "'", '<', '>', '\\', '{', '}', '{dial_first}', '{secret:pin}', '..', ' ', '-', '(', ')', '.', ':', '|', '$', '1', '0', '9',
   'é', '\u00a0', '\u2028', '\ufeff', '😀', 'Action: Originate', '\r\n\r\n',
 ];
 
@@ -159,7 +160,7 @@ describe('property: PBX encodings never carry hostile input', function () {
     it('when any values fill a URL template, then the URL keeps its shape, parses, and each part decodes back to its value', () => {
       fc.assert(
         fc.property(values, (v) => {
-          const url = fillTemplate(URL_TEMPLATE, v, ESCAPE.url);
+          const url = fillSlots(URL_TEMPLATE, { call: v, secret: () => undefined }, ESCAPE.url);
           const parts = URL_SHAPE.exec(url);
           expect(parts, url).to.not.equal(null);
           const [as, from, to, t, id] = (parts ?? []).slice(1);
@@ -179,7 +180,7 @@ describe('property: PBX encodings never carry hostile input', function () {
       const template = '{"from":"{dial_first}","to":"{dial_second}","as":"{dial_as}","note":"call {dial_second} for {timeout} s","id":"{request_id}"}';
       fc.assert(
         fc.property(values, (v) => {
-          const body = JSON.parse(fillTemplate(template, v, ESCAPE.json)) as unknown;
+          const body = JSON.parse(fillSlots(template, { call: v, secret: () => undefined }, ESCAPE.json)) as unknown;
           expect(body).to.deep.equal({ from: v.dial_first, to: v.dial_second, as: v.dial_as, note: `call ${v.dial_second} for ${v.timeout} s`, id: v.request_id });
         }),
         RUNS,
@@ -190,7 +191,7 @@ describe('property: PBX encodings never carry hostile input', function () {
       const template = 'from={dial_first}&to={dial_second}&as={dial_as}&t={timeout}&id={request_id}';
       fc.assert(
         fc.property(values, (v) => {
-          const body = fillTemplate(template, v, ESCAPE.form);
+          const body = fillSlots(template, { call: v, secret: () => undefined }, ESCAPE.form);
           expect(body).to.match(/^from=[^&=]*&to=[^&=]*&as=[^&=]*&t=[^&=]*&id=[^&=]*$/);
           expect([...new URLSearchParams(body)]).to.deep.equal([['from', v.dial_first], ['to', v.dial_second], ['as', v.dial_as], ['t', v.timeout], ['id', v.request_id]]);
         }),
@@ -230,6 +231,30 @@ describe('property: PBX encodings never carry hostile input', function () {
           expect(new URL(request.url).searchParams.get('to')).to.equal(call.dialSecond);
           if (s.body_type === 'json' && request.body !== undefined) expect(JSON.parse(request.body)).to.deep.equal({ to: call.dialSecond, as: call.dialAs });
           if (s.body_type === 'form') expect(Object.fromEntries(new URLSearchParams(request.body))).to.deep.equal({ to: call.dialSecond, as: call.dialAs });
+        }),
+        RUNS,
+      );
+    });
+
+    it('when any values and secrets fill secret slots, then secrets reach only their slots and the recorded view holds none of them', () => {
+      const secretValue = fc.tuple(fc.uuid(), fc.string({ unit: fc.constantFrom(...FRAGMENTS.filter((f) => !/[\x00-\x1f\x7f]/.test(f))), maxLength: 6 })).map(([id, tail]) => `${id}${tail}`);
+      fc.assert(
+        fc.property(anyPlaceCall, secretValue, secretValue, (call, pin, pwd) => {
+          const s: OtherSettings = {
+            ...settings('POST', 'json', '{"to":"{dial_second}","pin":"{secret:pin}"}'),
+            url: 'https://pbx.example/t/{secret:pwd}/call?to={dial_second}&pin={secret:pin}',
+            headers: { 'X-Pin': '{secret:pin}', 'X-Call': 'to {dial_second}' },
+            secrets: { pin, pwd },
+          };
+          const request = buildHttpCall(s, call);
+          const url = new URL(request.url);
+          expect(url.searchParams.get('to')).to.equal(call.dialSecond);
+          expect(url.searchParams.get('pin')).to.equal(pin);
+          expect(JSON.parse(request.body ?? '')).to.deep.equal({ to: call.dialSecond, pin });
+          const view = JSON.stringify(describeHttpCall(s, call));
+          for (const secret of [pin, pwd]) {
+            for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]) expect(view).to.not.contain(form);
+          }
         }),
         RUNS,
       );
@@ -284,10 +309,11 @@ describe('property: PBX encodings never carry hostile input', function () {
           }
           accepted += 1;
           for (const n of [request.dialFirst, request.dialSecond, request.dialAs]) expect(n).to.match(NUMBER);
-          expect(Number.isInteger(request.timeout) && request.timeout >= 1 && request.timeout <= 120, `timeout ${request.timeout}`).to.equal(true);
-          if (request.wait !== undefined) expect(Number.isInteger(request.wait) && request.wait >= 0 && request.wait <= 130, `wait ${request.wait}`).to.equal(true);
+          const { options } = request;
+          expect(Number.isInteger(options.timeout) && options.timeout >= 1 && options.timeout <= 120, `timeout ${options.timeout}`).to.equal(true);
+          if (options.wait !== undefined) expect(Number.isInteger(options.wait) && options.wait >= 0 && options.wait <= 130, `wait ${options.wait}`).to.equal(true);
           expect([undefined, 'asterisk', 'switchvox', 'other']).to.include(request.pbx);
-          if (request.idempotencyKey !== undefined) expect(request.idempotencyKey).to.match(/^[\x21-\x7e]{1,128}$/);
+          if (options.idempotencyKey !== undefined) expect(options.idempotencyKey).to.match(/^[\x21-\x7e]{1,128}$/);
         }),
         { numRuns: 1000 },
       );

@@ -5,7 +5,7 @@ import type { DriverDeps, PbxDriver } from './pbx-driver.js';
 import { createSwitchvoxDriver } from './switchvox/switchvox-driver.js';
 
 export interface DriverOptions {
-  /** Lets the `other` driver reach loopback, link-local and private addresses (off by default). */
+  /** Lets every driver reach loopback, link-local and private addresses (off by default). */
   allowPrivateAddresses: boolean;
 }
 

@@ -8,7 +8,11 @@ export type HttpPbxOutcome =
   | { kind: 'accept'; status?: number; body?: string }
   | { kind: 'refuse'; status: number; body: string }
   | { kind: 'slow'; delayMs: number }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** A 200 answer of `bytes` bytes: the call was taken, the answer is over the relay's cap. */
+  | { kind: 'oversize'; bytes: number }
+  /** The call was taken; the answer is announced in full, half of it sent, then the connection closed. */
+  | { kind: 'break_off' };
 
 export interface RecordedHttpRequest {
   method: string;
@@ -38,6 +42,8 @@ const DEFAULT_OUTCOMES: Record<string, HttpPbxOutcome> = {
   '5550199': { kind: 'refuse', status: 422, body: 'ERR 4711: destination barred by PBX' },
   '5550198': { kind: 'slow', delayMs: 3000 },
   '5550197': { kind: 'reset' },
+  '5550196': { kind: 'oversize', bytes: 200 * 1024 },
+  '5550195': { kind: 'break_off' },
 };
 
 function destination(url: URL, body: string): string | undefined {
@@ -90,6 +96,15 @@ export async function startHttpPbxDouble(options: HttpPbxDoubleOptions = {}): Pr
         case 'reset':
           req.socket.destroy();
           return;
+        case 'oversize':
+          res.writeHead(200, { 'Content-Type': 'text/plain' }).end('x'.repeat(outcome.bytes));
+          return;
+        case 'break_off': {
+          const answer = JSON.stringify({ result: 'queued', to, note: 'x'.repeat(64) });
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(answer) });
+          res.write(answer.slice(0, 20), () => res.destroy());
+          return;
+        }
       }
     });
   };

@@ -19,7 +19,9 @@ export type AuthVerdict =
   /** Missing, malformed or wrong-scheme credentials: answer 401 with a challenge. */
   | { kind: 'challenge' }
   /** Well-formed credentials that do not match a user. */
-  | { kind: 'wrong'; username: string };
+  | { kind: 'wrong'; username: string }
+  /** Right credentials under an expired nonce: answer 401 with a fresh challenge marked `stale=true`. */
+  | { kind: 'stale' };
 
 export const DIGEST_REALM = 'switchvox_api_auth';
 /** The Basic realm text of a 6.6+ box was never seen [unconfirmed]. */
@@ -37,21 +39,28 @@ function digestParams(header: string): Record<string, string> {
 }
 
 export class DoubleAuth {
-  private readonly nonces = new Set<string>();
+  /** Digest nonces the double issued, with when. */
+  private readonly nonces = new Map<string, number>();
 
+  /**
+   * `nonceLifetimeMs`: how long a Digest nonce stays valid. Digest-era boxes serve the API through
+   * Apache, whose mod_auth_digest expires nonces (AuthDigestNonceLifetime, 300 s by default) and
+   * answers a late one with `stale=true` (RFC 7616 §3.3) [inferred: not observed on a box].
+   */
   constructor(
     private readonly mode: DoubleAuthMode,
     private readonly users: DoubleUser[],
     private readonly qop: boolean,
+    private readonly nonceLifetimeMs = Number.POSITIVE_INFINITY,
   ) {}
 
   /** The `WWW-Authenticate` value for a 401; every Digest challenge carries a fresh nonce. */
-  challenge(): string {
+  challenge(options: { stale?: boolean } = {}): string {
     if (this.mode === 'basic') return `Basic realm="${BASIC_REALM}"`;
     const nonce = randomBytes(16).toString('hex');
-    this.nonces.add(nonce);
+    this.nonces.set(nonce, Date.now());
     const qop = this.qop ? ', qop="auth"' : '';
-    return `Digest realm="${DIGEST_REALM}", nonce="${nonce}", algorithm=MD5${qop}`;
+    return `Digest realm="${DIGEST_REALM}", nonce="${nonce}", algorithm=MD5${qop}${options.stale === true ? ', stale=true' : ''}`;
   }
 
   check(header: string | undefined, httpMethod: string, uri: string): AuthVerdict {
@@ -74,7 +83,8 @@ export class DoubleAuth {
     const p = digestParams(value);
     const { username, realm, nonce, response } = p;
     if (username === undefined || nonce === undefined || response === undefined) return { kind: 'challenge' };
-    if (realm !== DIGEST_REALM || p.uri !== uri || !this.nonces.has(nonce)) return { kind: 'challenge' };
+    const issuedAt = this.nonces.get(nonce);
+    if (realm !== DIGEST_REALM || p.uri !== uri || issuedAt === undefined) return { kind: 'challenge' };
     if (this.qop && (p.qop !== 'auth' || p.nc === undefined || p.cnonce === undefined)) return { kind: 'challenge' };
     const user = this.users.find((u) => u.username === username);
     if (user === undefined) return { kind: 'wrong', username };
@@ -83,6 +93,7 @@ export class DoubleAuth {
     const expected = this.qop
       ? md5(`${ha1}:${nonce}:${p.nc}:${p.cnonce}:auth:${ha2}`)
       : md5(`${ha1}:${nonce}:${ha2}`);
-    return expected === response ? { kind: 'ok', user } : { kind: 'wrong', username };
+    if (expected !== response) return { kind: 'wrong', username };
+    return Date.now() - issuedAt > this.nonceLifetimeMs ? { kind: 'stale' } : { kind: 'ok', user };
   }
 }

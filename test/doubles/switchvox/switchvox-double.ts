@@ -29,6 +29,8 @@ export interface SwitchvoxDoubleOptions {
   auth?: DoubleAuthMode;
   /** Digest only: offer qop="auth" (default) or an RFC 2069 challenge. */
   digestQop?: boolean;
+  /** Digest only: nonces expire after this long and are then answered 401 `stale=true` (default: never). */
+  nonceLifetimeMs?: number;
   users?: DoubleUser[];
   /** Status for well-formed but wrong credentials (default 403, as Digest-era clients report). */
   wrongCredentialsStatus?: 401 | 403;
@@ -55,7 +57,13 @@ export type Fault =
   | { kind: 'delay'; ms: number }
   | { kind: 'http_500' }
   /** Send only the first half of the JSON answer (well framed, so the body itself is malformed). */
-  | { kind: 'truncated_json' };
+  | { kind: 'truncated_json' }
+  /** Announce the whole answer, send half of it and close the connection. */
+  | { kind: 'break_off' }
+  /** A 200 answer of `bytes` bytes (padding inside the JSON), e.g. over the client's cap. */
+  | { kind: 'oversize'; bytes: number }
+  /** A reverse proxy in front of the box giving up after forwarding the request (the call still happens). */
+  | { kind: 'gateway'; status: 502 | 503 | 504 };
 
 export interface RecordedRequest {
   receivedAt: number;
@@ -105,12 +113,14 @@ function resetConnection(socket: net.Socket | null): void {
   tcp.resetAndDestroy();
   socket.destroy();
 }
+/** The same JSON document grown to `bytes` bytes with whitespace before its closing brace. */
+const padded = (body: string, bytes: number): string => `${body.trimEnd().slice(0, -1)}${' '.repeat(Math.max(0, bytes - body.length))}}`;
 const html = (title: string): string => `<html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n`;
 
 export async function startSwitchvoxDouble(options: SwitchvoxDoubleOptions = {}): Promise<SwitchvoxDouble> {
   const protocol = options.protocol ?? 'https';
   const certificates = protocol === 'https' ? (options.certificates ?? (await sharedSwitchvoxCertificates())) : undefined;
-  const auth = new DoubleAuth(options.auth ?? 'basic', options.users ?? DEFAULT_USERS, options.digestQop ?? true);
+  const auth = new DoubleAuth(options.auth ?? 'basic', options.users ?? DEFAULT_USERS, options.digestQop ?? true, options.nonceLifetimeMs);
   const directory = options.extensions ?? DEFAULT_EXTENSIONS;
   const scripts = new Map(Object.entries(options.scripts ?? {}));
   const defaultScript = options.defaultScript ?? { outcome: 'answer' };
@@ -151,6 +161,12 @@ export async function startSwitchvoxDouble(options: SwitchvoxDoubleOptions = {})
     res.end(body);
   }
 
+  function breakOff(res: http.ServerResponse, entry: RecordedRequest, body: string): void {
+    entry.status = 200;
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(body) });
+    res.write(body.slice(0, Math.floor(body.length / 2)), () => res.destroy());
+  }
+
   function respond(res: http.ServerResponse, entry: RecordedRequest, envelope: Record<string, unknown>, holdMs: number): void {
     const fault = takeFault(entry.method);
     if (fault?.kind === 'reset') {
@@ -161,7 +177,10 @@ export async function startSwitchvoxDouble(options: SwitchvoxDoubleOptions = {})
     const delay = holdMs + (fault?.kind === 'delay' ? fault.ms : 0);
     later(delay, () => {
       if (fault?.kind === 'http_500') return send(res, entry, 500, html('500 Internal Server Error'));
+      if (fault?.kind === 'gateway') return send(res, entry, fault.status, html(`${fault.status} Gateway Error`));
       const body = renderJson(envelope, render);
+      if (fault?.kind === 'break_off') return breakOff(res, entry, body);
+      if (fault?.kind === 'oversize') return send(res, entry, 200, padded(body, fault.bytes));
       send(res, entry, 200, fault?.kind === 'truncated_json' ? body.slice(0, Math.floor(body.length / 2)) : body);
     }, res);
   }
@@ -201,7 +220,7 @@ export async function startSwitchvoxDouble(options: SwitchvoxDoubleOptions = {})
     if (verdict.kind !== 'ok') {
       if (verdict.kind === 'wrong') failedLogins.set(remoteAddress, (failedLogins.get(remoteAddress) ?? 0) + 1);
       const status = verdict.kind === 'wrong' ? (options.wrongCredentialsStatus ?? 403) : 401;
-      const challenge = status === 401 ? { 'WWW-Authenticate': auth.challenge() } : {};
+      const challenge = status === 401 ? { 'WWW-Authenticate': auth.challenge({ stale: verdict.kind === 'stale' }) } : {};
       return send(res, entry, status, html(status === 401 ? '401 Authorization Required' : '403 Forbidden'), challenge);
     }
     entry.authenticated = true;

@@ -46,7 +46,11 @@ export interface PairOptions {
 
 export async function startPair(options: PairOptions = {}): Promise<DriverPair> {
   const double = await startSwitchvoxDouble({ ...BASE_DOUBLE, ...options.double });
-  const driver = createSwitchvoxDriver(settingsFor(double, options.settings), { logger: options.logger ?? silent }, options.tuning);
+  const driver = createSwitchvoxDriver(
+    settingsFor(double, options.settings),
+    { logger: options.logger ?? silent, allowPrivateAddresses: true },
+    options.tuning,
+  );
   return { double, driver };
 }
 

@@ -22,6 +22,8 @@ export interface AmiConnectionOptions {
   port: number;
   tls: boolean;
   caPem?: string;
+  /** ALLOW_PRIVATE_PBX_ADDRESSES: without it the host must not be loopback, link-local or private. */
+  allowPrivateAddresses: boolean;
   username: string;
   secret: string;
   logger: Logger;

@@ -1,10 +1,11 @@
-/** Opens the TCP or TLS socket to an AMI listener, with certificate verification and pinning. */
+/** Opens the TCP or TLS socket to an AMI listener, with certificate verification, pinning and the address guard. */
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { AppError } from '../../../shared/errors.js';
+import { asPrivateAddressRefusal, assertHostAllowed, lookupFor, type AddressPolicy } from '../http/address-policy.js';
 
-export interface AmiSocketTarget {
+export interface AmiSocketTarget extends AddressPolicy {
   host: string;
   port: number;
   tls: boolean;
@@ -24,12 +25,15 @@ function pinnedCertificates(caPem: string): Buffer[] {
  * name, since self-signed PBX certificates rarely name the address the relay dials.
  */
 export function openAmiSocket(target: AmiSocketTarget, timeoutMs: number): Promise<net.Socket> {
+  const lookup = lookupFor(target);
   return new Promise<net.Socket>((resolve, reject) => {
+    // A customer's host must not point the relay at internal services (SSRF): literal IPs here, names in the lookup.
+    assertHostAllowed(target.host, target);
     let socket: net.Socket;
     const fail = (err: unknown) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new AppError('pbx_unreachable', undefined, { cause: err }));
+      reject(asPrivateAddressRefusal(err) ?? new AppError('pbx_unreachable', undefined, { cause: err }));
     };
     const timer = setTimeout(() => fail(new Error(`connect timed out after ${timeoutMs} ms`)), timeoutMs);
     const done = () => {
@@ -45,6 +49,7 @@ export function openAmiSocket(target: AmiSocketTarget, timeoutMs: number): Promi
         {
           host: target.host,
           port: target.port,
+          ...(lookup === undefined ? {} : { lookup }),
           ...(net.isIP(target.host) === 0 ? { servername: target.host } : {}),
           ...(target.caPem === undefined ? {} : { ca: target.caPem }),
           rejectUnauthorized: true,
@@ -54,7 +59,7 @@ export function openAmiSocket(target: AmiSocketTarget, timeoutMs: number): Promi
         done,
       );
     } else {
-      socket = net.connect({ host: target.host, port: target.port }, done);
+      socket = net.connect({ host: target.host, port: target.port, ...(lookup === undefined ? {} : { lookup }) }, done);
     }
     socket.once('error', fail);
   });

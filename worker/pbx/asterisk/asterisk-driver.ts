@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AsteriskSettings } from '../../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../../shared/errors.js';
+import type { AddressPolicy } from '../http/address-policy.js';
 import type { CallAccepted, CallObserver, DriverDeps, PbxDriver, PbxTestResult, PlaceCall } from '../pbx-driver.js';
 import { AmiEncodeError, encodeAction, headersToObject, headerValue } from './ami-codec.js';
 import { AmiConnection } from './ami-connection.js';
@@ -29,7 +30,7 @@ const DEFAULT_CALLER_NAME = 'Click2Call';
 
 export function createAsteriskDriver(
   settings: AsteriskSettings,
-  deps: DriverDeps,
+  deps: DriverDeps & AddressPolicy,
   tuning: AsteriskDriverTuning = {},
 ): PbxDriver {
   const logger = deps.logger.child({ pbx: 'asterisk', host: settings.host });
@@ -38,6 +39,7 @@ export function createAsteriskDriver(
     port: settings.port,
     tls: settings.tls,
     ...(settings.ca_pem === undefined ? {} : { caPem: settings.ca_pem }),
+    allowPrivateAddresses: deps.allowPrivateAddresses,
     username: settings.username,
     secret: settings.secret,
     logger,

@@ -1,11 +1,10 @@
 /**
- * One HTTP(S) client per Switchvox box: `POST <url>/json` with Basic or Digest auth, answering at
- * most one 401 challenge per request. 401/403 become pbx_auth_failed, socket and TLS failures
- * pbx_unreachable / pbx_timeout; everything else is classified by switchvox-api.ts.
+ * The Switchvox side of one box: `POST <url>/json` with Basic or Digest auth, answering at most one
+ * 401 challenge per request (a 401 means the box did not act, so answering it sends the call once).
+ * 401/403 become pbx_auth_failed; transport failures are translated by the shared PBX HTTP client;
+ * everything else is classified by switchvox-api.ts.
  */
-import axios, { type AxiosInstance } from 'axios';
 import { randomBytes } from 'node:crypto';
-import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import type { SwitchvoxSettings } from '../../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../../shared/errors.js';
@@ -16,8 +15,9 @@ import {
   unsupportedDigest,
   type DigestChallenge,
 } from '../http-auth/digest-auth.js';
+import type { AddressPolicy } from '../http/address-policy.js';
+import { PbxHttpClient, type PbxRequestPurpose } from '../http/pbx-http-client.js';
 import { classifyResponse, type SwitchvoxEnvelope, type SwitchvoxOutcome } from './switchvox-api.js';
-import { createAgent, transportError, type RequestPurpose } from './switchvox-transport.js';
 
 export type AuthScheme = 'basic' | 'digest';
 
@@ -38,8 +38,7 @@ const BLOCK_HINT =
   'Repeated failed logins can make the PBX block the relay\'s IP address for every account on that box ("Never Block IP" in Access Control prevents that).';
 
 export class SwitchvoxClient {
-  private readonly http: AxiosInstance;
-  private readonly agent: Agent;
+  private readonly http: PbxHttpClient;
   private readonly endpoint: string;
   private readonly path: string;
   /** Undefined until `auth: auto` has seen the box's first challenge; then remembered. */
@@ -49,22 +48,20 @@ export class SwitchvoxClient {
   constructor(
     private readonly settings: SwitchvoxSettings,
     private readonly logger: Logger,
+    policy: AddressPolicy,
   ) {
-    this.agent = createAgent(settings, logger);
     this.endpoint = `${settings.url.replace(/\/+$/, '')}/json`;
-    this.path = new URL(this.endpoint).pathname;
+    // The URL was checked when it was set; this only keeps a bad stored one from throwing here.
+    this.path = URL.canParse(this.endpoint) ? new URL(this.endpoint).pathname : '/json';
     this.scheme = settings.auth === 'auto' ? undefined : settings.auth;
-    this.http = axios.create({
-      httpAgent: this.agent,
-      httpsAgent: this.agent,
-      // The box's Access Control allow-lists the relay's egress address: an ambient proxy must not change it.
-      proxy: false,
-      maxRedirects: 0,
-      maxContentLength: MAX_BODY_BYTES,
-      // Read every status and the raw text ourselves, so HTML error pages never throw inside axios.
-      validateStatus: () => true,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
+    if (!this.endpoint.startsWith('https:')) logger.warn('switchvox url is plain http: credentials and calls travel unencrypted');
+    else if (!settings.tls_verify) logger.warn('switchvox tls_verify is false: the PBX certificate is not checked (lab use only)');
+    this.http = new PbxHttpClient({
+      ...policy,
+      tls: { verify: settings.tls_verify, caPem: settings.ca_pem },
+      pinnable: true,
+      maxResponseBytes: MAX_BODY_BYTES,
+      gatewayErrorsMayHaveForwarded: true,
     });
   }
 
@@ -73,7 +70,7 @@ export class SwitchvoxClient {
   }
 
   /** Sends one envelope; never retries after the body went out (a 401 means the box did not act on it). */
-  async post(envelope: SwitchvoxEnvelope, timeoutMs: number, purpose: RequestPurpose): Promise<SwitchvoxOutcome> {
+  async post(envelope: SwitchvoxEnvelope, timeoutMs: number, purpose: PbxRequestPurpose): Promise<SwitchvoxOutcome> {
     const body = JSON.stringify(envelope);
     let credentials = this.credentials();
     let answer = await this.send(body, credentials.header, timeoutMs, purpose);
@@ -88,7 +85,7 @@ export class SwitchvoxClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.http.close();
   }
 
   private credentials(): Credentials {
@@ -144,23 +141,15 @@ export class SwitchvoxClient {
     return new AppError('pbx_auth_failed', `${what}${hint} ${BLOCK_HINT}`);
   }
 
-  private async send(body: string, authorization: string | undefined, timeoutMs: number, purpose: RequestPurpose): Promise<RawAnswer> {
-    try {
-      const response = await this.http.post<unknown>(this.endpoint, body, {
-        timeout: timeoutMs,
-        headers: {
-          'Content-Type': 'application/json',
-          ...(authorization === undefined ? {} : { Authorization: authorization }),
-        },
-      });
-      const challenge = response.headers['www-authenticate'];
-      return {
-        status: response.status,
-        body: typeof response.data === 'string' ? response.data : '',
-        challenge: Array.isArray(challenge) ? challenge.join(', ') : String(challenge ?? ''),
-      };
-    } catch (err) {
-      throw transportError(err, purpose, this.endpoint, Boolean(this.settings.ca_pem));
-    }
+  private async send(body: string, authorization: string | undefined, timeoutMs: number, purpose: PbxRequestPurpose): Promise<RawAnswer> {
+    const response = await this.http.request({
+      method: 'POST',
+      url: this.endpoint,
+      headers: { 'Content-Type': 'application/json', ...(authorization === undefined ? {} : { Authorization: authorization }) },
+      body,
+      timeoutMs,
+      purpose,
+    });
+    return { status: response.status, body: response.body, challenge: response.headers['www-authenticate'] ?? '' };
   }
 }

@@ -15,8 +15,9 @@ import {
   type SwitchvoxEnvelope,
   type SwitchvoxOutcome,
 } from './switchvox-api.js';
+import type { AddressPolicy } from '../http/address-policy.js';
+import type { PbxRequestPurpose } from '../http/pbx-http-client.js';
 import { SwitchvoxClient } from './switchvox-client.js';
-import { describeTrust, type RequestPurpose } from './switchvox-transport.js';
 
 /** Timings; production uses the defaults, tests shorten them instead of waiting real minutes. */
 export interface SwitchvoxDriverTuning {
@@ -55,8 +56,9 @@ class SwitchvoxDriver implements PbxDriver {
     private readonly settings: SwitchvoxSettings,
     private readonly logger: Logger,
     private readonly tuning: SwitchvoxDriverTuning,
+    policy: AddressPolicy,
   ) {
-    this.client = new SwitchvoxClient(settings, logger);
+    this.client = new SwitchvoxClient(settings, logger, policy);
   }
 
   async placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted> {
@@ -138,7 +140,7 @@ class SwitchvoxDriver implements PbxDriver {
   }
 
   /** Fails fast while a recent login refusal stands, and starts that period when the box refuses one. */
-  private async exchange(envelope: SwitchvoxEnvelope, timeoutMs: number, purpose: RequestPurpose): Promise<SwitchvoxOutcome> {
+  private async exchange(envelope: SwitchvoxEnvelope, timeoutMs: number, purpose: PbxRequestPurpose): Promise<SwitchvoxOutcome> {
     if (Date.now() < this.authBlockedUntil) {
       throw new AppError(
         'pbx_auth_failed',
@@ -154,6 +156,13 @@ class SwitchvoxDriver implements PbxDriver {
       throw err;
     }
   }
+}
+
+/** One line for `test()`: how the TLS connection is trusted. */
+function describeTrust(settings: SwitchvoxSettings): string {
+  if (!settings.url.startsWith('https:')) return 'plain HTTP (unencrypted)';
+  if (!settings.tls_verify) return 'HTTPS without certificate verification';
+  return settings.ca_pem ? 'HTTPS with the pinned CA' : 'HTTPS with a publicly trusted certificate';
 }
 
 /** The AppError for an answer that is not a success; API error text reaches the client verbatim. */
@@ -174,8 +183,9 @@ function failure(outcome: Exclude<SwitchvoxOutcome, { kind: 'ok' }>, what: strin
 
 export function createSwitchvoxDriver(
   settings: SwitchvoxSettings,
-  deps: DriverDeps,
+  deps: DriverDeps & AddressPolicy,
   tuning: Partial<SwitchvoxDriverTuning> = {},
 ): PbxDriver {
-  return new SwitchvoxDriver(settings, deps.logger.child({ pbx: 'switchvox' }), { ...DEFAULT_TUNING, ...tuning });
+  const policy = { allowPrivateAddresses: deps.allowPrivateAddresses };
+  return new SwitchvoxDriver(settings, deps.logger.child({ pbx: 'switchvox' }), { ...DEFAULT_TUNING, ...tuning }, policy);
 }
