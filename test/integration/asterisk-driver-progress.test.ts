@@ -1,8 +1,10 @@
-/** Call progress reported by the Asterisk driver, for every leg-1 Reason and leg-2 DialStatus the double scripts. */
+/** Call progress reported by the Asterisk driver, for every leg-1 and leg-2 outcome the double scripts, in any event order. */
 import { expect } from 'chai';
+import type { AsteriskSettings } from '../../shared/accounts/pbx-settings.js';
+import { LEG1_GAVE_UP } from '../../worker/pbx/asterisk/call-verdict.js';
 import type { CallEvent, PlaceCall } from '../../worker/pbx/pbx-driver.js';
-import { RECOMMENDED_EVENT_FILTERS } from '../doubles/ami/ami-double-options.js';
-import { doubleOptions, type Rig, startRig } from '../doubles/ami/driver-fixture.js';
+import { type AmiDoubleOptions, RECOMMENDED_EVENT_FILTERS } from '../doubles/ami/ami-double-options.js';
+import { doubleOptions, FAST, type Rig, startRig } from '../doubles/ami/driver-fixture.js';
 import { call, recordingObserver } from '../support/driver-conformance.js';
 import { eventually } from '../support/eventually.js';
 
@@ -16,6 +18,8 @@ const options = doubleOptions({
     '2004': { kind: 'congestion' },
     '2005': { kind: 'rejected' },
     '2006': { kind: 'unavailable' },
+    // Answers, then hangs up 100 ms later whatever leg 2 is doing.
+    '2007': { kind: 'answer', holdMs: 100 },
   },
   leg2Outcomes: {
     '5550100': { kind: 'answer', holdMs: 50 },
@@ -25,6 +29,8 @@ const options = doubleOptions({
     '5550104': { kind: 'unavailable' },
     '5550105': { kind: 'rejected' },
     '5550106': { kind: 'answer', holdMs: 800 },
+    // Answers at once: its DialEnd ANSWER shares leg 1's burst, so the OriginateResponse may come after it.
+    '5550107': { kind: 'answer', ringMs: 0, holdMs: 50 },
   },
 });
 
@@ -133,6 +139,59 @@ describe('Asterisk driver call progress with the recommended eventfilter', () =>
     it(`when ${dialFirst} calls ${dialSecond}, then the filtered events still give ${expected.map((e) => e.event).join(', ')}`, async () => {
       const events = await progressOf(rig, call({ dialFirst, dialAs: '1001', dialSecond, timeoutSeconds: 1 }));
       expect(events).to.deep.equal(expected);
+    });
+  }
+});
+
+/** The double's options with a recommended-eventfilter user, or not, and a seeded event order. */
+function shuffled(seed: number, filtered: boolean): AmiDoubleOptions {
+  const base = doubleOptions(options);
+  const relay = { ...base.users?.relay, secret: 'relaysecret', ...(filtered ? { eventFilters: RECOMMENDED_EVENT_FILTERS } : {}) };
+  return { ...base, users: { relay }, eventOrder: { seed } };
+}
+
+const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
+
+describe('Asterisk driver call progress under shuffled event orders', () => {
+  const outcomes: [string, Partial<PlaceCall>, CallEvent[], Partial<AsteriskSettings>?][] = [
+    ['both legs answer, then hang up', { dialFirst: '2001', dialSecond: '5550100' },
+      [{ event: 'first_answered', leg: 1 }, { event: 'connected', leg: 2 }, { event: 'completed', cause: '16 Normal Clearing' }]],
+    ['leg 2 answers the instant it is dialed', { dialFirst: '2001', dialSecond: '5550107' },
+      [{ event: 'first_answered', leg: 1 }, { event: 'connected', leg: 2 }, { event: 'completed', cause: '16 Normal Clearing' }]],
+    ['leg 1 never answers', { dialFirst: '2003', timeoutSeconds: 1 }, [{ event: 'no_answer', leg: 1, cause: '19 User alerting, no answer' }]],
+    ['leg 1 is busy', { dialFirst: '2002' }, [{ event: 'busy', leg: 1, cause: '17 User busy' }]],
+    ['leg 1 is congested', { dialFirst: '2004' }, [{ event: 'failed', leg: 1, cause: '34 Circuit/channel congestion' }]],
+    ['leg 1 rejects the call', { dialFirst: '2005' }, [{ event: 'failed', leg: 1, cause: '21 Call Rejected' }]],
+    ['leg 1 cannot be reached', { dialFirst: '2006' }, [{ event: 'failed', leg: 1 }]],
+    ['a direct PJSIP leg 1 is busy', { dialFirst: '2002' }, [{ event: 'busy', leg: 1, cause: '17 User busy' }], { channel: 'PJSIP/{dial_first}' }],
+    ['leg 2 never answers', { dialSecond: '5550101', timeoutSeconds: 1 },
+      [{ event: 'first_answered', leg: 1 }, { event: 'no_answer', leg: 2, cause: '19 User alerting, no answer' }]],
+    ['leg 2 is busy', { dialSecond: '5550102' }, [{ event: 'first_answered', leg: 1 }, { event: 'busy', leg: 2, cause: '17 User busy' }]],
+    ['leg 2 is congested', { dialSecond: '5550103' },
+      [{ event: 'first_answered', leg: 1 }, { event: 'failed', leg: 2, cause: '34 Circuit/channel congestion' }]],
+    ['leg 2 cannot be reached', { dialSecond: '5550104' }, [{ event: 'first_answered', leg: 1 }, { event: 'failed', leg: 2, cause: '20 Subscriber absent' }]],
+    ['leg 2 rejects the call', { dialSecond: '5550105' }, [{ event: 'first_answered', leg: 1 }, { event: 'failed', leg: 2, cause: '21 Call Rejected' }]],
+    ['leg 1 hangs up while leg 2 still rings', { dialFirst: '2007', dialAs: '1001', dialSecond: '5550101' },
+      [{ event: 'first_answered', leg: 1 }, { event: 'completed', leg: 1, cause: LEG1_GAVE_UP }]],
+  ];
+
+  for (const [name, placed, expected, settings = {}] of outcomes) {
+    it(`when ${name}, then all 20 seeded event orders, with or without the recommended eventfilter, give ${expected.map((e) => e.event).join(', ')}`, async () => {
+      const runs = SEEDS.flatMap((seed) => [false, true].map((filtered) => ({ seed, filtered })));
+      const results = await Promise.all(
+        runs.map(async ({ seed, filtered }) => {
+          // Every double sends a call's events within one write, so a short settling time is enough.
+          const rig = await startRig(shuffled(seed, filtered), settings, { ...FAST, causeGraceMs: 100 });
+          try {
+            return { seed, filtered, events: await progressOf(rig, call({ dialAs: '1001', ...placed })) };
+          } finally {
+            await rig.stop();
+          }
+        }),
+      );
+      for (const { seed, filtered, events } of results) {
+        expect(events, `eventOrder seed ${seed}${filtered ? ', recommended eventfilter' : ''}`).to.deep.equal(expected);
+      }
     });
   }
 });

@@ -64,7 +64,7 @@ describe('Asterisk driver transport', () => {
   it('when the connection user can list an endpoint, then AuthDetail (with its SIP password) never reaches the caller or the logs', async () => {
     const double = await startAmiDouble(doubleOptions({ users: { admin: { secret: 'adminsecret', read: ['all'], write: ['all'] } } }));
     const logs = captureLogs();
-    const connection = new AmiConnection({ host: '127.0.0.1', port: double.port, tls: false, username: 'admin', secret: 'adminsecret', logger: logs.logger });
+    const connection = new AmiConnection({ host: '127.0.0.1', port: double.port, tls: false, username: 'admin', secret: 'adminsecret', logger: logs.logger, allowPrivateAddresses: true });
     try {
       const reply = await connection.send([['Action', 'PJSIPShowEndpoint'], ['Endpoint', '1001']]);
       expect(reply.items.map((m) => headerValue(m, 'Event'))).to.deep.equal(['EndpointDetail', 'AorDetail']);
@@ -115,7 +115,7 @@ describe('Asterisk driver transport', () => {
     async function driverFor(keyPair: { key: string; cert: string }, caPem: string) {
       double = await startAmiDouble(doubleOptions({ tls: keyPair }));
       const settings = settingsFor(double.tlsPort ?? 0, { tls: true, ca_pem: caPem });
-      return createAsteriskDriver(settings, { logger: captureLogs().logger }, FAST);
+      return createAsteriskDriver(settings, { logger: captureLogs().logger, allowPrivateAddresses: true }, FAST);
     }
 
     it('when the PBX certificate chains to the pinned CA, then the driver logs in and places calls', async () => {

@@ -23,7 +23,7 @@ runDriverConformance('asterisk', {
   start: () => target(),
   startWithBadCredentials: () => target('wrong-secret'),
   async startUnreachable() {
-    const driver = createAsteriskDriver(settingsFor(await unusedPort()), { logger: captureLogs().logger }, FAST);
+    const driver = createAsteriskDriver(settingsFor(await unusedPort()), { logger: captureLogs().logger, allowPrivateAddresses: true }, FAST);
     return { driver, callRequestsReceived: () => 0, stop: async () => undefined };
   },
   // `*999` matches no pattern of the double's from-internal context, so Asterisk refuses it.
@@ -154,7 +154,7 @@ describe('Asterisk driver over AMI', () => {
 
   it('when test() runs against a healthy PBX, then it reports the banner and the lookups it can use', async () => {
     const double = await startAmiDouble(doubleOptions({ bannerVersion: '9.0.0' }));
-    const driver = createAsteriskDriver(settingsFor(double.port), { logger: captureLogs().logger }, FAST);
+    const driver = createAsteriskDriver(settingsFor(double.port), { logger: captureLogs().logger, allowPrivateAddresses: true }, FAST);
     try {
       const result = await driver.test();
       expect(result.ok).to.equal(true);

@@ -20,15 +20,27 @@ function observer(events: CallEvent[], fail = false) {
 }
 
 describe('ami CallRegistry', () => {
-  it('when a call ends, then it is forgotten and its later events are ignored', () => {
-    const registry = new CallRegistry({ logger });
+  it('when a call is over, then its verdict waits the settling time, then it is forgotten and later events are ignored', async () => {
+    const registry = new CallRegistry({ logger, causeGraceMs: 20 });
     const events: CallEvent[] = [];
     registry.track(ids(1), observer(events));
+    // Transcript c's order: the cause of the busy half comes last, after the verdict-bearing events.
+    registry.onEvent(msg({ Event: 'OriginateResponse', ActionID: 'c2c-a1', Response: 'Failure', Reason: '5', Uniqueid: 'c2c-r1-1' }));
+    registry.onEvent(msg({ Event: 'Hangup', Uniqueid: 'c2c-r1-1', Linkedid: 'c2c-r1-1', Cause: '0', 'Cause-txt': 'Unknown' }));
     registry.onEvent(msg({ Event: 'Hangup', Uniqueid: 'c2c-r1-2', Linkedid: 'c2c-r1-1', Cause: '17', 'Cause-txt': 'User busy' }));
-    registry.onEvent(msg({ Event: 'OriginateResponse', ActionID: 'c2c-a1', Response: 'Failure', Reason: '5' }));
-    expect(registry.size).to.equal(0);
+    expect(events).to.deep.equal([]);
+    await eventually(() => registry.size === 0);
     registry.onEvent(msg({ Event: 'OriginateResponse', ActionID: 'c2c-a1', Response: 'Success', Reason: '4' }));
     expect(events).to.deep.equal([{ event: 'busy', leg: 1, cause: '17 User busy' }]);
+  });
+
+  it('when the Originate dial of leg 1 names it only as DestUniqueid, then the event still reaches its call', async () => {
+    const registry = new CallRegistry({ logger, causeGraceMs: 20 });
+    const events: CallEvent[] = [];
+    registry.track(ids(6), observer(events));
+    registry.onEvent(msg({ Event: 'DialEnd', DestUniqueid: 'c2c-r6-1', DestLinkedid: 'c2c-r6-1', DialStatus: 'ANSWER' }));
+    expect(events).to.deep.equal([{ event: 'first_answered', leg: 1 }]);
+    registry.close();
   });
 
   it('when a call never ends, then it is forgotten after the lifetime bound', async () => {
@@ -38,7 +50,7 @@ describe('ami CallRegistry', () => {
     await eventually(() => registry.size === 0);
   });
 
-  it('when a failure cause never arrives, then the failure is reported after the grace period', async () => {
+  it('when a failure cause never arrives, then the failure is reported after the settling time', async () => {
     const registry = new CallRegistry({ logger, causeGraceMs: 20 });
     const events: CallEvent[] = [];
     registry.track(ids(3), observer(events));

@@ -150,4 +150,31 @@ describe('ami-codec AmiStreamParser', () => {
     const parser = new AmiStreamParser({ maxBufferedBytes: 100 });
     expect(() => parser.feed('Response: ' + 'x'.repeat(200))).to.throw(AmiProtocolError);
   });
+
+  it('when a message has more headers than the cap, then it is a protocol error, even across chunks', () => {
+    const parser = new AmiStreamParser({ maxHeaders: 4 });
+    expect(parser.feed('Event: A\r\nB: 1\r\nC: 2\r\nD: 3\r\n\r\n')).to.have.length(1);
+    expect(parser.feed('Event: A\r\nB: 1\r\n')).to.deep.equal([]);
+    expect(() => parser.feed('C: 2\r\nD: 3\r\nE: 4\r\n')).to.throw(AmiProtocolError, /more than 4 headers/);
+  });
+
+  it('when a peer streams endless headers without ending the message, then the default cap stops it', () => {
+    const parser = new AmiStreamParser();
+    parser.feed('Event: Flood\r\n');
+    const flood = 'ChanVariable: X=1\r\n'.repeat(100);
+    expect(() => {
+      for (let i = 0; i < 100; i++) parser.feed(flood);
+    }).to.throw(AmiProtocolError, /headers in one message/);
+  });
+
+  it('when the lines of one message exceed the byte cap, then it is refused though each line is short', () => {
+    const parser = new AmiStreamParser({ maxBufferedBytes: 100, maxHeaders: 1000 });
+    expect(() => parser.feed(`Event: Long\r\n${'Output: 0123456789\r\n'.repeat(10)}`)).to.throw(AmiProtocolError, /too long/);
+  });
+
+  it('when messages under both caps follow each other, then the counts start again for each message', () => {
+    const parser = new AmiStreamParser({ maxBufferedBytes: 100, maxHeaders: 3 });
+    const message = 'Event: A\r\nB: 0123456789\r\nC: 0123456789\r\n\r\n';
+    expect(parser.feed(message.repeat(20))).to.have.length(20);
+  });
 });

@@ -2,6 +2,10 @@
 
 /** What a dialed party does (asterisk-ami.md §3.4, §9 item 13). */
 export type CallOutcome =
+  /**
+   * Leg 2: stays up `holdMs` after answering, then hangs up. Leg 1: its party hangs up `holdMs`
+   * after answering, whatever leg 2 is doing then (still ringing: DialEnd CANCEL).
+   */
   | { kind: 'answer'; ringMs?: number; holdMs?: number }
   | { kind: 'busy'; ringMs?: number }
   /** Rings until the leg's timeout (leg 1: the Originate `Timeout` ms; leg 2: `TRUNK_RING_TIMER` s). */
@@ -86,6 +90,20 @@ export interface AmiDoubleOptions {
   output?: OutputHooks;
   /** Also listen with TLS (same behaviour) on `tls.port` (default: a free port). */
   tls?: { key: string; cert: string; port?: number };
+  /** manager.conf `channelvars`: a `ChanVariable: NAME=value` line per name in every channel block. */
+  channelVars?: string[];
+  /**
+   * Vary the order of each call's events wherever real Asterisk does (event-order.ts), drawing
+   * from a generator seeded with `seed` so that a failing order can be replayed (exactly so with
+   * one call at a time: concurrent calls share the generator). Without it the double keeps the
+   * order of the live transcripts.
+   */
+  eventOrder?: { seed: number };
+  /**
+   * Answer `Action: Challenge` with Asterisk's only Challenge error (`Must specify AuthType`), as
+   * a PBX (or AMI proxy) that refuses MD5 logins would; invented condition, real wording.
+   */
+  refuseMd5Challenge?: boolean;
 }
 
 /** The README's recommended manager.conf `eventfilter` lines: only the three events the relay reads. */
@@ -108,6 +126,8 @@ export function sandboxAmiOptions(): AmiDoubleOptions {
   return {
     users: { relay: { secret: 'relaysecret', read: ['call'], write: ['originate', 'call', 'reporting'] } },
     extensions,
+    // As on the transcripts' PBX: the relay's own variable shows up in every channel event.
+    channelVars: ['C2C_ID'],
     dialplan: FREEPBX_DIALPLAN,
     leg2Outcomes: {
       '5550100': { kind: 'answer', holdMs: 5000 },

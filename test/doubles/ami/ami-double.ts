@@ -11,7 +11,9 @@ import { type ActionHandler, AmiSession, type DoubleCore, sessionHandlers } from
 import { Dialplan } from './dialplan.js';
 import { lookupHandlers } from './lookups.js';
 import { originateHandler, type ReceivedOriginate } from './originate.js';
-import { EventBuilder, formatMessage, type Header } from './wire.js';
+import { orderBurst, seededRandom } from './event-order.js';
+import { EventBuilder } from './events.js';
+import { formatMessage, type Header } from './wire.js';
 import { FREEPBX_DIALPLAN } from './ami-double-options.js';
 
 export type { ReceivedOriginate } from './originate.js';
@@ -61,16 +63,23 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
   let channelSeq = 0x10;
   const prefix = options.systemName === undefined ? '' : `${options.systemName}-`;
   const epoch = Math.floor(Date.now() / 1000);
+  const random = options.eventOrder ? seededRandom(options.eventOrder.seed) : undefined;
 
   const core: DoubleCore = {
     options: { dialplan: FREEPBX_DIALPLAN, ...options },
-    events: new EventBuilder(options.systemName),
+    events: new EventBuilder(options.systemName, options.channelVars, options.globals),
     dialplan: new Dialplan(options.dialplan ?? FREEPBX_DIALPLAN),
     answering: true,
     output: { ...options.output },
     broadcast(headers, eventClass) {
       const text = formatMessage(headers);
       for (const session of sessions) session.deliver(text, eventClass);
+    },
+    emit(steps) {
+      for (const event of orderBurst(steps, random)) core.broadcast(event, 'call');
+    },
+    emitInOrder(events) {
+      for (const event of events) core.broadcast(event, 'call');
     },
     delay(ms) {
       return new Promise((resolve) => {

@@ -7,7 +7,9 @@ import type net from 'node:net';
 import type { AmiDoubleOptions, AmiDoubleUser, OutputHooks } from './ami-double-options.js';
 import { ClientInputParser, type ClientMessage, get } from './client-input.js';
 import type { Dialplan } from './dialplan.js';
-import { type EventBuilder, errorReply, formatMessage, type Header, reply } from './wire.js';
+import type { BurstStep } from './event-order.js';
+import type { EventBuilder } from './events.js';
+import { errorReply, formatMessage, type Header, reply } from './wire.js';
 
 /** What a session and the action handlers need from the double. */
 export interface DoubleCore {
@@ -17,6 +19,10 @@ export interface DoubleCore {
   answering: boolean;
   output: OutputHooks;
   broadcast(headers: Header[], eventClass: string): void;
+  /** Broadcasts a burst of call events, shuffled within the limits of event-order.ts when asked. */
+  emit(steps: BurstStep[]): void;
+  /** Broadcasts call events in exactly this order (the transcripts show no variation there). */
+  emitInOrder(events: Header[][]): void;
   delay(ms: number): Promise<void>;
   nextUniqueid(): string;
   nextSuffix(): string;
@@ -247,8 +253,8 @@ export const sessionHandlers: Record<string, ActionHandler> = {
   },
   challenge: {
     beforeLogin: true,
-    run({ session, headers, actionId }) {
-      if ((get(headers, 'AuthType') ?? '').toLowerCase() !== 'md5') {
+    run({ session, core, headers, actionId }) {
+      if (core.options.refuseMd5Challenge || (get(headers, 'AuthType') ?? '').toLowerCase() !== 'md5') {
         return session.send(errorReply(actionId, 'Must specify AuthType'));
       }
       session.send(reply('Success', actionId, [['Challenge', session.newChallenge()]]));

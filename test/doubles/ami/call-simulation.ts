@@ -1,41 +1,24 @@
 /**
- * What happens after an Originate is queued: leg 1 rings and answers or fails per the scripted
- * outcome, then leg 2 is dialed from leg 1's channel. Event names, fields, causes and Reason codes
- * follow the live transcripts (a, b, c, d, e, m, h4); every channel carries Linkedid = leg 1's id.
+ * What happens after an Originate is queued: leg 1 comes up, rings, and answers or fails per the
+ * scripted outcome, with the events of the live transcripts (a, b, c, d, k, m, h4) in their
+ * transcript order, or, with `eventOrder`, in any order real Asterisk has been seen to use.
+ * Every channel carries Linkedid = leg 1's uniqueid. An answered leg 1 hands over to leg 2.
  */
 import type { CallOutcome } from './ami-double-options.js';
 import type { DoubleCore } from './ami-session.js';
-import { type ChannelInfo, type Header, parseCallerId } from './wire.js';
+import { CAUSE, chain, createParty, goesDown, type LegRequest, type Party, partyComesUp, step } from './call-parts.js';
+import type { BurstStep } from './event-order.js';
+import type { Cause } from './events.js';
+import { startLeg2 } from './leg2-simulation.js';
+import { parseCallerId } from './wire.js';
 
-export interface LegRequest {
-  /** Set for Async originates: the OriginateResponse echoes it. */
-  actionId: string | undefined;
-  channel: string;
-  context: string;
-  exten: string;
-  timeoutMs: number;
-  callerId: string | undefined;
-  variables: Record<string, string>;
-  channelId: string | undefined;
-  otherChannelId: string | undefined;
-  /** Async only: synchronous originates produce no OriginateResponse (transcript j). */
-  reportOutcome: boolean;
-}
-
-const CAUSE = {
-  normal: [16, 'Normal Clearing'],
-  busy: [17, 'User busy'],
-  noanswer: [19, 'User alerting, no answer'],
-  absent: [20, 'Subscriber absent'],
-  rejected: [21, 'Call Rejected'],
-  congestion: [34, 'Circuit/channel congestion'],
-  unknown: [0, 'Unknown'],
-} as const satisfies Record<string, readonly [number, string]>;
+export type { LegRequest } from './call-parts.js';
 
 interface Target {
   tech: string;
   number: string;
   context: string;
+  options: string;
   /** False when the technology or the Local context/extension does not exist. */
   reachable: boolean;
 }
@@ -46,147 +29,127 @@ function parseTarget(core: DoubleCore, channel: string): Target {
   const data = channel.slice(slash + 1);
   if (tech.toLowerCase() === 'local') {
     const [number = '', rest = ''] = data.split('@');
-    const context = rest.split('/')[0] || 'default';
-    return { tech: 'Local', number, context, reachable: core.dialplan.exists(context, number) };
+    const [context = '', options = ''] = rest.split('/');
+    const ctx = context || 'default';
+    return { tech: 'Local', number, context: ctx, options, reachable: core.dialplan.exists(ctx, number) };
   }
   const number = data.split(/[/@]/)[0] ?? '';
-  return { tech, number, context: 'default', reachable: ['pjsip', 'sip', 'iax2', 'dahdi'].includes(tech.toLowerCase()) };
+  const reachable = ['pjsip', 'sip', 'iax2', 'dahdi'].includes(tech.toLowerCase());
+  return { tech, number, context: 'default', options: '', reachable };
 }
 
+/** How a failed leg 1 ends: DialStatus (none after a timeout), causes per half, Reason. */
+interface Failure {
+  dialStatus: string | undefined;
+  /** Cause of the `;1` half (or of the one direct channel). */
+  one: Cause;
+  two: Cause;
+  /** Reason for a Local channel; a direct channel that just hangs up reports 0 (§3.4, §5.6). */
+  reason: number;
+}
+
+const FAILURES: Record<Exclude<CallOutcome['kind'], 'answer' | 'unavailable'>, Failure> = {
+  busy: { dialStatus: 'BUSY', one: CAUSE.unknown, two: CAUSE.busy, reason: 5 },
+  congestion: { dialStatus: 'CONGESTION', one: CAUSE.unknown, two: CAUSE.congestion, reason: 8 },
+  noanswer: { dialStatus: undefined, one: CAUSE.noanswer, two: CAUSE.noanswer, reason: 3 },
+  rejected: { dialStatus: 'NOANSWER', one: CAUSE.rejected, two: CAUSE.rejected, reason: 0 },
+};
+
+/** Plays leg 1; resolves true when it answered (leg 2 then goes on by itself). */
 export async function runLeg1(core: DoubleCore, req: LegRequest): Promise<boolean> {
   const ringMs = core.options.timing?.ringMs ?? 20;
-  const emit = (headers: Header[]) => core.broadcast(headers, 'call');
   const target = parseTarget(core, req.channel);
   const cid = parseCallerId(req.callerId);
   const scripted = core.options.leg1Outcomes?.[target.number];
   const outcome: CallOutcome = target.reachable ? (scripted ?? { kind: 'answer' }) : { kind: 'unavailable' };
-  const local = target.tech === 'Local';
   const u1 = req.channelId ?? core.nextUniqueid();
-  const suffix = core.nextSuffix();
-  const base = local ? `Local/${target.number}@${target.context}-${suffix}` : `${target.tech}/${target.number}-${suffix}`;
-  const one: ChannelInfo = {
-    name: local ? `${base};1` : base, state: 0, cidNum: '<unknown>', cidName: '<unknown>', connNum: '<unknown>',
-    connName: '<unknown>', context: target.context, exten: target.number, priority: 1, uniqueid: u1, linkedid: u1,
-  };
-  const two: ChannelInfo | undefined = local
-    ? { ...one, name: `${base};2`, state: 4, uniqueid: req.otherChannelId ?? `${u1};2` }
-    : undefined;
-  const halves = two ? [two, one] : [one];
-  const failure = (reason: number) => {
-    if (!req.reportOutcome) return;
-    emit(core.events.originateResponse({
-      actionId: req.actionId, success: false, channel: req.channel, context: req.context, exten: req.exten, reason,
-      uniqueid: req.channelId ?? '<unknown>', cidNum: cid.num, cidName: cid.name,
-    }));
-  };
+  const orFailure = (reason: number): BurstStep[] =>
+    req.reportOutcome
+      ? [step('originate', core.events.originateResponse({
+          actionId: req.actionId, channel: req.channel, context: req.context, exten: req.exten, reason,
+          uniqueid: req.channelId ?? '<unknown>', cidNum: cid.num, cidName: cid.name,
+        }))]
+      : [];
 
-  await core.delay(outcome.kind === 'noanswer' || outcome.kind === 'unavailable' ? 0 : (outcome.ringMs ?? ringMs));
+  // Let the Originate's reply leave first (a sync Originate's session holds events anyway).
+  await core.delay(0);
+  const local = target.tech === 'Local';
+  // A direct channel that cannot be requested never exists: only the OriginateResponse tells (h1, h3).
+  if (outcome.kind === 'unavailable' && !local) {
+    core.emit(orFailure(0));
+    return false;
+  }
+  const party = createParty({
+    ...target, uniqueid: u1, otherUniqueid: req.otherChannelId ?? `${u1};2`, linkedid: u1, suffix: core.nextSuffix(),
+  });
+  core.emitInOrder(partyComesUp(core, party, cid, req.variables));
   if (outcome.kind === 'unavailable') {
-    if (local) {
-      for (const ch of halves) emit(core.events.channelEvent('Newchannel', ch));
-      for (const ch of halves) emit(core.events.hangup(ch, CAUSE.unknown));
-    }
-    failure(0);
+    // h4: a Local channel to a missing context is created, then both halves hang up with cause 0.
+    const halves = [...chain('two', core.events.hangup(party.two ?? party.one, CAUSE.unknown)), ...chain('one', core.events.hangup(party.one, CAUSE.unknown))];
+    core.emit([...halves, ...orFailure(0)]);
     return false;
   }
-  for (const ch of [one, ...(two ? [two] : [])]) emit(core.events.channelEvent('Newchannel', ch));
-  // Asterisk applies the Originate's CallerID right after creating the channels.
-  for (const ch of halves) Object.assign(ch, { cidNum: cid.num, cidName: cid.name, connNum: cid.num, connName: cid.name });
-  emit(core.events.dialBegin(undefined, one, `${target.number}@${target.context}`));
-  const ringing = () => {
-    const ch = two ?? one;
-    ch.state = 5;
-    emit(core.events.channelEvent('Newstate', ch));
-  };
-  const fail = (dialStatus: string, cause: keyof typeof CAUSE, reason: number, otherHalfCause: keyof typeof CAUSE) => {
-    emit(core.events.dialEnd(undefined, one, dialStatus));
-    emit(core.events.hangup(two ?? one, CAUSE[cause]));
-    // A direct (non-Local) channel that fails just hangs up: Reason stays 0 (§3.4 nuance).
-    failure(local ? reason : reason === 3 ? 3 : 0);
-    if (two) emit(core.events.hangup(one, CAUSE[otherHalfCause]));
-    return false;
-  };
+  // b: DialBegin names the dialed data; a ringing party shows Ringing on `;1`, then a DialState.
+  core.emitInOrder([core.events.dialBegin(undefined, party.one, party.dialString)]);
+  if (outcome.kind === 'noanswer' || outcome.kind === 'rejected') {
+    party.one.state = 5;
+    core.emitInOrder([core.events.channelEvent('Newstate', party.one), core.events.dialState(undefined, party.one, 'RINGING')]);
+  }
+  await core.delay(outcome.kind === 'noanswer' ? req.timeoutMs : (outcome.ringMs ?? ringMs));
 
-  switch (outcome.kind) {
-    case 'answer':
-      for (const ch of halves) {
-        ch.state = 6;
-        emit(core.events.channelEvent('Newstate', ch));
-      }
-      emit(core.events.dialEnd(undefined, one, 'ANSWER'));
-      if (req.reportOutcome) {
-        emit(core.events.originateResponse({
-          actionId: req.actionId, success: true, channel: one.name, context: req.context, exten: req.exten, reason: 4,
-          uniqueid: u1, cidNum: cid.num, cidName: cid.name,
-        }));
-      }
-      void runLeg2(core, req, one, two);
-      return true;
-    case 'busy':
-      if (two) two.state = 7;
-      return fail('BUSY', 'busy', 5, 'unknown');
-    case 'congestion':
-      return fail('CONGESTION', 'congestion', 8, 'unknown');
-    case 'noanswer':
-      ringing();
-      await core.delay(req.timeoutMs);
-      return fail('NOANSWER', 'noanswer', 3, 'noanswer');
-    case 'rejected':
-      ringing();
-      return fail('NOANSWER', 'rejected', 0, 'rejected');
+  if (outcome.kind === 'answer') {
+    answer(core, req, party, cid, outcome.holdMs);
+    return true;
   }
+  const failure = FAILURES[outcome.kind];
+  core.emit(failureBurst(core, party, failure, orFailure(local ? failure.reason : failure.reason === 3 ? 3 : 0)));
+  return false;
 }
 
-async function runLeg2(core: DoubleCore, req: LegRequest, one: ChannelInfo, two: ChannelInfo | undefined): Promise<void> {
-  const timing = core.options.timing ?? {};
-  const ringMs = timing.ringMs ?? 20;
-  const emit = (headers: Header[]) => core.broadcast(headers, 'call');
-  const outcome = core.options.leg2Outcomes?.[req.exten] ?? { kind: 'answer' };
-  // FreePBX's trunk Dial rings for TRUNK_RING_TIMER seconds; a channel variable shadows the global.
-  const ringTimer = Number(req.variables.TRUNK_RING_TIMER);
-  const leg2RingMs = Number.isFinite(ringTimer) && ringTimer > 0 ? ringTimer * 1000 : (timing.leg2RingMs ?? 30_000);
-  Object.assign(one, { context: req.context, exten: req.exten, priority: 2 });
-  const b: ChannelInfo = {
-    ...one, name: `PJSIP/trunk-${core.nextSuffix()}`, state: 0, context: 'from-trunk', priority: 1,
-    uniqueid: core.nextUniqueid(), linkedid: one.linkedid,
-  };
-  emit(core.events.channelEvent('Newchannel', b));
-  emit(core.events.dialBegin(one, b, `trunk/${req.exten}`));
-  const end = (dialStatus: string, cause: keyof typeof CAUSE) => {
-    emit(core.events.dialEnd(one, b, dialStatus));
-    emit(core.events.hangup(b, CAUSE[cause]));
-  };
-  switch (outcome.kind) {
-    case 'answer':
-      await core.delay(outcome.ringMs ?? ringMs);
-      b.state = 6;
-      emit(core.events.channelEvent('Newstate', b));
-      emit(core.events.dialEnd(one, b, 'ANSWER'));
-      await core.delay(outcome.holdMs ?? timing.holdMs ?? 5000);
-      emit(core.events.hangup(b, CAUSE.normal));
-      break;
-    case 'busy':
-      await core.delay(outcome.ringMs ?? ringMs);
-      end('BUSY', 'busy');
-      break;
-    case 'noanswer':
-      b.state = 5;
-      emit(core.events.channelEvent('Newstate', b));
-      await core.delay(leg2RingMs);
-      end('NOANSWER', 'noanswer');
-      break;
-    case 'congestion':
-      await core.delay(outcome.ringMs ?? ringMs);
-      end('CONGESTION', 'congestion');
-      break;
-    case 'rejected':
-      await core.delay(outcome.ringMs ?? ringMs);
-      end('CHANUNAVAIL', 'rejected');
-      break;
-    case 'unavailable':
-      end('CHANUNAVAIL', 'absent');
-      break;
+/**
+ * c, d, k (busy, congestion): `;2` goes Busy, DialEnd, then OriginateResponse and the two Hangups
+ * (`;1` with cause 0, `;2` with the real cause). b (no answer): no DialEnd, cause 19 on both.
+ * m (rejected): DialEnd NOANSWER, cause 21 on both, Reason 0. The chains float against each other.
+ */
+function failureBurst(core: DoubleCore, party: Party, failure: Failure, originate: BurstStep[]): BurstStep[] {
+  const { one, two } = party;
+  const dialEnd = failure.dialStatus === undefined ? [] : chain('dial', core.events.dialEnd(undefined, one, failure.dialStatus));
+  if (!two) {
+    return [...dialEnd, ...originate, ...chain('one', core.events.hangup(one, failure.two))];
   }
-  emit(core.events.hangup(one, CAUSE.normal));
-  if (two) emit(core.events.hangup(two, CAUSE.normal));
+  if (failure.dialStatus === 'BUSY' || failure.dialStatus === 'CONGESTION') {
+    Object.assign(two, { state: 7, priority: 2 });
+    const busyState = step('two', core.events.channelEvent('Newstate', two));
+    const [request, soft, down] = goesDown(core, two, failure.two, { request: 0, soft: 16 });
+    return [busyState, ...dialEnd, step('two', request!), ...originate, ...chain('one', core.events.hangup(one, failure.one)), ...chain('two', soft!, down!)];
+  }
+  if (failure.dialStatus === undefined) {
+    const [request, soft, down] = goesDown(core, two, failure.two, { request: failure.two[0], soft: 16 });
+    return [...originate, step('two', request!), ...chain('one', core.events.hangup(one, failure.one)), ...chain('two', soft!, down!)];
+  }
+  const [soft, twoDown] = goesDown(core, two, failure.two, { soft: 16 });
+  const [request, oneDown] = goesDown(core, one, failure.one, { request: failure.one[0] });
+  return [step('two', soft!), step('one', request!), step('two', twoDown!), ...dialEnd, step('one', oneDown!), ...originate];
+}
+
+/** a, e: both halves Up, DialEnd ANSWER, OriginateResponse (which floats), then leg 2 is dialed. */
+function answer(core: DoubleCore, req: LegRequest, party: Party, cid: { num: string; name: string }, holdMs: number | undefined): void {
+  const { one, two } = party;
+  if (two) Object.assign(two, { state: 6, priority: 2 });
+  one.state = 6;
+  const up: BurstStep[] = [
+    ...(two ? [step('leg', core.events.channelEvent('Newstate', two))] : []),
+    step('leg', core.events.channelEvent('Newstate', one)),
+    step('leg', core.events.dialEnd(undefined, one, 'ANSWER')),
+  ];
+  const originate: BurstStep[] = req.reportOutcome
+    ? [step('originate', core.events.originateResponse({
+        actionId: req.actionId, channel: req.channel, context: req.context, exten: req.exten, reason: 4,
+        uniqueid: one.uniqueid, cidNum: cid.num, cidName: cid.name, answered: one,
+      }))]
+    : [];
+  // Leg 1 now runs the Originate's Context/Exten: its Dial() is priority 2 there (transcript a).
+  Object.assign(one, { context: req.context, exten: req.exten, priority: 2 });
+  const leg2 = startLeg2(core, req, party, cid, holdMs);
+  core.emit([...up, ...originate, ...leg2.map((event) => step('leg', event))]);
 }

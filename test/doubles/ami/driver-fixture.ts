@@ -67,7 +67,7 @@ export async function startRig(
 ): Promise<Rig> {
   const double = await startAmiDouble(options);
   const logs = captureLogs();
-  const driver = createAsteriskDriver(settingsFor(double.port, settings), { logger: logs.logger }, tuning);
+  const driver = createAsteriskDriver(settingsFor(double.port, settings), { logger: logs.logger, allowPrivateAddresses: true }, tuning);
   return {
     double,
     driver,

@@ -136,7 +136,6 @@ function noise(core: DoubleCore): void {
   core.broadcast(
     core.events.originateResponse({
       actionId: foreign,
-      success: false,
       channel: 'PJSIP/9999',
       context: 'from-internal',
       exten: '5551234',
@@ -150,7 +149,7 @@ function noise(core: DoubleCore): void {
   const channel = {
     name: `PJSIP/9999-${core.nextSuffix()}`, state: 6, cidNum: '9999', cidName: 'Other', connNum: '<unknown>',
     connName: '<unknown>', context: 'from-internal', exten: '5551234', priority: 1, uniqueid: core.nextUniqueid(),
-    linkedid: foreign,
+    linkedid: foreign, vars: {},
   };
   core.broadcast(core.events.hangup(channel, [16, 'Normal Clearing']), 'call');
 }

@@ -82,9 +82,20 @@ export function headersToObject(headers: readonly AmiHeader[]): Record<string, s
 export interface AmiStreamParserOptions {
   /** Expect the one-line `Asterisk Call Manager/x` banner before the first message. */
   banner?: boolean;
-  /** Upper bound on an unterminated line, so a hostile peer cannot grow the buffer forever. */
+  /**
+   * Upper bound on one message still being received (its lines so far plus an unterminated line),
+   * so a hostile peer cannot grow the buffer forever with one endless line or message.
+   */
   maxBufferedBytes?: number;
+  /**
+   * Upper bound on the headers of one message. The longest messages the relay meets (a
+   * PJSIPShowEndpoint `EndpointDetail`) have about 200; a peer sending more is not a PBX to trust.
+   */
+  maxHeaders?: number;
 }
+
+/** Default `maxHeaders`: room for any real Asterisk message, nowhere near unbounded. */
+export const MAX_SERVER_HEADERS = 512;
 
 /**
  * Incremental server→client parser: feed it chunks as they arrive, get complete messages back.
@@ -94,14 +105,18 @@ export interface AmiStreamParserOptions {
 export class AmiStreamParser {
   private readonly decoder = new StringDecoder('utf8');
   private readonly maxBuffered: number;
+  private readonly maxHeaders: number;
   private buffer = '';
   private current: AmiHeader[] = [];
+  /** Characters in `current`, counted against `maxBuffered` with the unterminated rest. */
+  private currentSize = 0;
   private awaitingBanner: boolean;
   private bannerLine: string | undefined;
 
   constructor(options: AmiStreamParserOptions = {}) {
     this.awaitingBanner = options.banner ?? false;
     this.maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
+    this.maxHeaders = options.maxHeaders ?? MAX_SERVER_HEADERS;
   }
 
   /** The banner line without its CRLF, once received. */
@@ -125,16 +140,21 @@ export class AmiStreamParser {
       if (line === '') {
         if (this.current.length > 0) messages.push({ headers: this.current });
         this.current = [];
+        this.currentSize = 0;
         continue;
       }
       const colon = line.indexOf(':');
       // Un-keyed lines only exist in pre-14 `Response: Follows` output, which the relay never asks for.
       if (colon <= 0) continue;
+      // Refuse rather than grow: the caller closes the connection on a protocol error.
+      if (this.current.length >= this.maxHeaders) throw new AmiProtocolError(`more than ${this.maxHeaders} headers in one message`);
+      this.currentSize += line.length;
+      if (this.currentSize > this.maxBuffered) throw new AmiProtocolError('message too long');
       const value = line.slice(colon + 1).replace(/^[ \t]+/, '').replace(/\n+$/, '');
       this.current.push([line.slice(0, colon), value]);
     }
     this.buffer = this.buffer.slice(start);
-    if (this.buffer.length > this.maxBuffered) throw new AmiProtocolError('line too long');
+    if (this.currentSize + this.buffer.length > this.maxBuffered) throw new AmiProtocolError('line too long');
     return messages;
   }
 }

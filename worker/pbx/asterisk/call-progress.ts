@@ -1,86 +1,36 @@
 /**
- * Pure follow-up of one originated call from AMI events (asterisk-ami.md §3.3, §3.4, §3.6).
- * The OriginateResponse gives leg 1's verdict; leg 2 shows up as DialEnd on leg 1's channel;
- * Hangup events carry the causes. Order among these events is not fixed, so a failure waits a
- * moment for its hangup cause (the caller decides how long, see `awaitingCause`).
+ * Pure follow-up of one originated call from AMI events (asterisk-ami.md §3.3–§3.6, §5.6).
+ * Real Asterisk sends a call's DialEnd, OriginateResponse and Hangup events in an order that varies
+ * from call to call, so this class only records what each event says (call-verdict.ts decides).
+ * The intermediate steps are reported at once: each is implied by any one of several events, so it
+ * does not depend on their order (first_answered: OriginateResponse Success, DialEnd ANSWER on leg
+ * 1, or leg 1 dialing leg 2; connected: DialEnd ANSWER of leg 2). The end of a call is reported
+ * once it is over *and* its last events have had a moment to arrive (`settling`, then `settle()`),
+ * except a connected call whose leg 1 hung up: nothing that comes later can change `completed`.
  */
-import type { CallEvent, CallEventName } from '../pbx-driver.js';
+import type { CallEvent } from '../pbx-driver.js';
 import { type AmiMessage, headerValue } from './ami-codec.js';
+import { type CallFacts, type CallIds, callIsOver, emptyFacts, leg1Answered, leg2Connected, verdict } from './call-verdict.js';
 
-export interface CallIds {
-  actionId: string;
-  /** ChannelId we chose: Uniqueid of leg 1's `;1` half and Linkedid of every channel of the call. */
-  leg1: string;
-  /** OtherChannelId: Uniqueid of leg 1's `;2` half. */
-  leg2: string;
-}
+export type { CallIds } from './call-verdict.js';
 
 export interface ProgressStep {
   report: CallEvent[];
-  /** The call is over for us: stop tracking it. */
+  /** The verdict is in: stop tracking the call. */
   finished: boolean;
-  /** A failure is known but its cause not yet; call `flush()` if nothing arrives soon. */
-  awaitingCause: boolean;
+  /** The call is over but its last events may still be on their way: call `settle()` shortly. */
+  settling: boolean;
 }
 
-interface Cause {
-  code: number;
-  text: string;
-}
+/** A call with a huge ring group could name many channels; beyond this, new ones are not recorded. */
+const MAX_CHANNELS = 256;
 
-/** Q.850 causes that say more than the Reason does (direct PJSIP failures all come back as 0). */
-const CAUSE_EVENT: Record<number, CallEventName> = { 17: 'busy', 18: 'no_answer', 19: 'no_answer' };
-
-/** OriginateResponse `Reason` (AST_CONTROL_*) → progress event for leg 1. */
-export function reasonEvent(reason: number, causeCode?: number): CallEventName {
-  switch (reason) {
-    case 4:
-      return 'first_answered';
-    case 3:
-      return 'no_answer';
-    case 5:
-      return 'busy';
-    case 8:
-      return 'failed';
-    default:
-      return (causeCode === undefined ? undefined : CAUSE_EVENT[causeCode]) ?? 'failed';
-  }
-}
-
-/** DialEnd `DialStatus` of the leg-2 dial → progress event, or undefined when it says nothing. */
-export function dialStatusEvent(status: string): CallEventName | undefined {
-  switch (status.toUpperCase()) {
-    case 'ANSWER':
-      return 'connected';
-    case 'BUSY':
-      return 'busy';
-    case 'NOANSWER':
-      return 'no_answer';
-    // CANCEL: leg 1 hung up while leg 2 rang; the Hangup of leg 1 reports it.
-    case 'CANCEL':
-    case '':
-      return undefined;
-    default:
-      return 'failed';
-  }
-}
-
-function causeOf(message: AmiMessage): Cause | undefined {
-  const code = Number(headerValue(message, 'Cause'));
-  if (!Number.isInteger(code)) return undefined;
-  const text = headerValue(message, 'Cause-txt') ?? '';
-  return { code, text: text ? `${code} ${text}` : String(code) };
-}
-
-const NOTHING: ProgressStep = { report: [], finished: false, awaitingCause: false };
+const NOTHING: ProgressStep = { report: [], finished: false, settling: false };
 
 export class CallProgress {
-  private answered = false;
-  private originateSeen = false;
-  private connected = false;
-  private leg1Cause: Cause | undefined;
-  private leg2Cause: Cause | undefined;
-  private pending: { leg: 1 | 2; reason?: number; event: CallEventName } | undefined;
+  private readonly facts: CallFacts = emptyFacts();
+  private answeredReported = false;
+  private connectedReported = false;
   private done = false;
 
   constructor(readonly ids: CallIds) {}
@@ -91,90 +41,115 @@ export class CallProgress {
   }
 
   onEvent(message: AmiMessage): ProgressStep {
+    if (this.done || !this.record(message)) return NOTHING;
+    const report = this.steps();
+    if (leg2Connected(this.facts, this.ids) && this.facts.channels.get(this.ids.leg1)?.cause) {
+      return { report: [...report, ...this.finish()], finished: true, settling: false };
+    }
+    return { report, finished: false, settling: callIsOver(this.facts, this.ids) };
+  }
+
+  /** The wait for straggling events is over: report the verdict, unless the call turned out to go on. */
+  settle(): ProgressStep {
     if (this.done) return NOTHING;
-    switch (headerValue(message, 'Event')?.toLowerCase()) {
-      case 'originateresponse':
-        return this.onOriginateResponse(message);
-      case 'dialend':
-        return this.onDialEnd(message);
-      case 'hangup':
-        return this.onHangup(message);
-      default:
-        return NOTHING;
-    }
+    if (!callIsOver(this.facts, this.ids)) return NOTHING;
+    return { report: [...this.steps(), ...this.finish()], finished: true, settling: false };
   }
 
-  /** The wait for a cause is over: report the pending failure as it is. */
-  flush(): CallEvent[] {
-    if (this.done || !this.pending) return [];
-    return this.finish({ event: this.pending.event, leg: this.pending.leg }).report;
-  }
-
-  private onOriginateResponse(message: AmiMessage): ProgressStep {
-    const actionId = headerValue(message, 'ActionID');
-    const uniqueid = headerValue(message, 'Uniqueid');
-    if (this.originateSeen || (actionId !== this.ids.actionId && uniqueid !== this.ids.leg1)) return NOTHING;
-    this.originateSeen = true;
-    const reason = Number(headerValue(message, 'Reason'));
-    if (headerValue(message, 'Response') === 'Success' || reason === 4) {
-      this.answered = true;
-      return { report: [{ event: 'first_answered', leg: 1 }], finished: false, awaitingCause: false };
-    }
-    const code = Number.isInteger(reason) ? reason : 0;
-    if (this.leg1Cause) return this.finish(this.withCause(reasonEvent(code, this.leg1Cause.code), 1, this.leg1Cause));
-    this.pending = { leg: 1, reason: code, event: reasonEvent(code) };
-    return { report: [], finished: false, awaitingCause: true };
-  }
-
-  private onDialEnd(message: AmiMessage): ProgressStep {
-    // Only the dial placed by leg 1's channel is leg 2; dials inside leg 1 (ring groups…) are not.
-    if (headerValue(message, 'Uniqueid') !== this.ids.leg1 || this.pending) return NOTHING;
-    const event = dialStatusEvent(headerValue(message, 'DialStatus') ?? '');
-    if (event === undefined) return NOTHING;
-    if (event === 'connected') {
-      if (this.connected) return NOTHING;
-      this.connected = true;
-      return { report: [{ event, leg: 2 }], finished: false, awaitingCause: false };
-    }
-    if (this.leg2Cause) return this.finish(this.withCause(event, 2, this.leg2Cause));
-    this.pending = { leg: 2, event };
-    return { report: [], finished: false, awaitingCause: true };
-  }
-
-  private onHangup(message: AmiMessage): ProgressStep {
-    const uniqueid = headerValue(message, 'Uniqueid');
-    const cause = causeOf(message);
-    const meaningful = cause && cause.code !== 0 ? cause : undefined;
-    const isLeg1Channel = uniqueid === this.ids.leg1 || uniqueid === this.ids.leg2 || uniqueid === `${this.ids.leg1};2`;
-    if (!isLeg1Channel && headerValue(message, 'Linkedid') !== this.ids.leg1) return NOTHING;
-    // Other channels of the call belong to leg 2 once leg 1 answered (before, to leg 1's devices).
-    if (!isLeg1Channel && this.answered) {
-      this.leg2Cause ??= meaningful;
-      if (this.pending?.leg === 2 && meaningful) return this.finish(this.withCause(this.pending.event, 2, meaningful));
-      return NOTHING;
-    }
-    this.leg1Cause ??= meaningful;
-    const isLeg1Main = uniqueid === this.ids.leg1;
-    if (this.pending?.leg === 1) {
-      const { reason = 0 } = this.pending;
-      if (meaningful) return this.finish(this.withCause(reasonEvent(reason, meaningful.code), 1, meaningful));
-      if (isLeg1Main) return this.finish({ event: this.pending.event, leg: 1 });
-      return NOTHING;
-    }
-    if (!isLeg1Main || !this.answered) return NOTHING;
-    if (this.connected) return this.finish(this.withCause('completed', undefined, cause));
-    if (this.pending?.leg === 2) return this.finish(this.withCause(this.pending.event, 2, this.leg2Cause));
-    // Leg 1 answered but leg 2 never connected nor failed visibly (no such route, caller gave up).
-    return this.finish(this.withCause('failed', 2, this.leg2Cause ?? cause));
-  }
-
-  private withCause(event: CallEventName, leg: 1 | 2 | undefined, cause: Cause | undefined): CallEvent {
-    return { event, ...(leg === undefined ? {} : { leg }), ...(cause ? { cause: cause.text } : {}) };
-  }
-
-  private finish(event: CallEvent): ProgressStep {
+  private finish(): CallEvent[] {
     this.done = true;
-    this.pending = undefined;
-    return { report: [event], finished: true, awaitingCause: false };
+    return [verdict(this.facts, this.ids)];
   }
+
+  /** first_answered and connected, each once, in that order, as soon as anything implies them. */
+  private steps(): CallEvent[] {
+    const report: CallEvent[] = [];
+    if (!this.answeredReported && leg1Answered(this.facts, this.ids)) {
+      this.answeredReported = true;
+      report.push({ event: 'first_answered', leg: 1 });
+    }
+    if (!this.connectedReported && leg2Connected(this.facts, this.ids)) {
+      this.connectedReported = true;
+      report.push({ event: 'connected', leg: 2 });
+    }
+    return report;
+  }
+
+  /** Stores what the event says about this call; false when it is not about this call. */
+  private record(message: AmiMessage): boolean {
+    const get = (name: string) => headerValue(message, name);
+    const event = get('Event')?.toLowerCase();
+    if (event === 'originateresponse') {
+      if (this.facts.originate || (get('ActionID') !== this.ids.actionId && get('Uniqueid') !== this.ids.leg1)) return false;
+      const reason = Number(get('Reason'));
+      this.facts.originate = { success: get('Response') === 'Success' || reason === 4, reason: Number.isInteger(reason) ? reason : 0 };
+      return true;
+    }
+    if (!this.ours(message)) return false;
+    switch (event) {
+      case 'hangup':
+        this.channel(get('Uniqueid'), get('Channel'), causeOf(message));
+        return true;
+      case 'dialbegin':
+      case 'dialstate':
+      case 'dialend':
+        return this.dial(message, event === 'dialend');
+      case 'localbridge':
+        return this.localBridge(message);
+      default:
+        // Any other channel event still tells which name a uniqueid has (to pair Local halves).
+        this.channel(get('Uniqueid'), get('Channel'));
+        return false;
+    }
+  }
+
+  private ours(message: AmiMessage): boolean {
+    const { leg1, leg2 } = this.ids;
+    const linked = ['Linkedid', 'DestLinkedid', 'LocalOneLinkedid'].some((name) => headerValue(message, name) === leg1);
+    const ids = ['Uniqueid', 'DestUniqueid'].map((name) => headerValue(message, name));
+    return linked || ids.includes(leg1) || ids.includes(leg2);
+  }
+
+  private dial(message: AmiMessage, ended: boolean): boolean {
+    const dest = headerValue(message, 'DestUniqueid');
+    if (dest === undefined) return false;
+    const caller = headerValue(message, 'Uniqueid');
+    this.channel(caller, headerValue(message, 'Channel'));
+    if (!this.channel(dest, headerValue(message, 'DestChannel'))) return false;
+    const dial = this.facts.dials.get(dest) ?? (caller === undefined ? {} : { caller });
+    if (ended) dial.status = headerValue(message, 'DialStatus') ?? '';
+    this.facts.dials.set(dest, dial);
+    return true;
+  }
+
+  private localBridge(message: AmiMessage): boolean {
+    const one = headerValue(message, 'LocalOneUniqueid');
+    const two = headerValue(message, 'LocalTwoUniqueid');
+    if (!this.channel(one, headerValue(message, 'LocalOneChannel')) || !this.channel(two, headerValue(message, 'LocalTwoChannel'))) return false;
+    this.facts.pairs.set(one as string, two as string).set(two as string, one as string);
+    return true;
+  }
+
+  /** Records a channel's name and, from its Hangup, its cause; false when it cannot be recorded. */
+  private channel(uniqueid: string | undefined, name: string | undefined, cause?: { code: number; text: string }): boolean {
+    if (uniqueid === undefined || uniqueid === '') return false;
+    let channel = this.facts.channels.get(uniqueid);
+    if (!channel) {
+      if (this.facts.channels.size >= MAX_CHANNELS) return false;
+      channel = {};
+      this.facts.channels.set(uniqueid, channel);
+    }
+    if (name) channel.name = name;
+    if (cause) channel.cause = cause;
+    return true;
+  }
+}
+
+function causeOf(message: AmiMessage): { code: number; text: string } {
+  const raw = headerValue(message, 'Cause');
+  const code = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+  // A Hangup without a usable cause still ends the channel; 0 is "Unknown" and never reported.
+  if (!Number.isInteger(code)) return { code: 0, text: '0' };
+  const text = headerValue(message, 'Cause-txt') ?? '';
+  return { code, text: text ? `${code} ${text}` : String(code) };
 }

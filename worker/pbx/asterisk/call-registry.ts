@@ -1,7 +1,8 @@
 /**
  * The calls one driver is following: routes AMI events to each call's `CallProgress`, reports to
- * its observer, and forgets it when it ends, when a failure's cause never comes, or after a
- * lifetime bound — so a lost Hangup cannot leak memory.
+ * its observer, gives a call that is over a short settling time for its last events (their order
+ * varies), and forgets it once its verdict is out or after a lifetime bound — so a lost Hangup
+ * cannot leak memory.
  */
 import type { Logger } from 'pino';
 import type { CallEvent, CallObserver } from '../pbx-driver.js';
@@ -10,7 +11,10 @@ import { type CallIds, CallProgress, type ProgressStep } from './call-progress.j
 
 export interface CallRegistryOptions {
   logger: Logger;
-  /** How long a known failure waits for its Hangup cause. */
+  /**
+   * How long a call that is over waits for the rest of its events before its verdict. Asterisk
+   * sends them within milliseconds of each other, in varying order.
+   */
   causeGraceMs?: number;
   /** Upper bound on how long a call is followed (a bridged call can last hours). */
   maxCallMs?: number;
@@ -19,7 +23,7 @@ export interface CallRegistryOptions {
 interface Tracked {
   progress: CallProgress;
   observer: CallObserver;
-  graceTimer?: NodeJS.Timeout;
+  settleTimer?: NodeJS.Timeout;
   lifeTimer: NodeJS.Timeout;
 }
 
@@ -49,7 +53,7 @@ export class CallRegistry {
     const tracked = this.byKey.get(ids.leg1);
     if (!tracked) return;
     clearTimeout(tracked.lifeTimer);
-    clearTimeout(tracked.graceTimer);
+    clearTimeout(tracked.settleTimer);
     for (const key of tracked.progress.keys()) this.byKey.delete(key);
   }
 
@@ -63,11 +67,13 @@ export class CallRegistry {
   }
 
   private find(message: AmiMessage): Tracked | undefined {
-    const keys =
+    // The Originate's own dial of leg 1 names it only as Dest…; LocalBridge as LocalOne….
+    const names =
       headerValue(message, 'Event')?.toLowerCase() === 'originateresponse'
-        ? [headerValue(message, 'ActionID'), headerValue(message, 'Uniqueid')]
-        : [headerValue(message, 'Linkedid'), headerValue(message, 'Uniqueid')];
-    for (const key of keys) {
+        ? ['ActionID', 'Uniqueid']
+        : ['Linkedid', 'Uniqueid', 'DestLinkedid', 'DestUniqueid', 'LocalOneLinkedid'];
+    for (const name of names) {
+      const key = headerValue(message, name);
       const tracked = key === undefined ? undefined : this.byKey.get(key);
       if (tracked) return tracked;
     }
@@ -78,12 +84,12 @@ export class CallRegistry {
     for (const event of step.report) this.report(tracked, event);
     if (step.finished) {
       this.forget(tracked.progress.ids);
-    } else if (step.awaitingCause && !tracked.graceTimer) {
-      tracked.graceTimer = setTimeout(() => {
-        for (const event of tracked.progress.flush()) this.report(tracked, event);
-        this.forget(tracked.progress.ids);
+    } else if (step.settling && !tracked.settleTimer) {
+      tracked.settleTimer = setTimeout(() => {
+        tracked.settleTimer = undefined;
+        this.apply(tracked, tracked.progress.settle());
       }, this.graceMs);
-      tracked.graceTimer.unref();
+      tracked.settleTimer.unref();
     }
   }
 
