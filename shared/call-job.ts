@@ -23,9 +23,20 @@ export interface CallJob {
   timeout: number;
   /** Unix ms after which the job must not be dialed any more (it is `expired` instead). */
   deadline_ms: number;
+  /** Call options (SPEC §8), present only when asked for. */
+  first_callerid?: string;
+  second_callerid?: string;
+  page?: string;
+  ref?: string;
+  record?: boolean;
+  warning?: RecordingWarning;
 }
 
+/** DialogTech's `warning`: 0 none, 1 both parties, 2 the first leg (the agent) only, 3 the second leg (the third party) only. */
+export type RecordingWarning = 0 | 1 | 2 | 3;
+
 const number = { type: 'string', pattern: '^\\+?[0-9*#]{1,32}$' } as const;
+const freeText = { type: 'string', pattern: '^[^\\x00-\\x1f\\x7f]*$' } as const;
 
 const callJobSchema = {
   type: 'object',
@@ -40,6 +51,12 @@ const callJobSchema = {
     dial_as: number,
     timeout: { type: 'integer', minimum: 1, maximum: 120 },
     deadline_ms: { type: 'integer', minimum: 0 },
+    first_callerid: number,
+    second_callerid: number,
+    page: { ...freeText, maxLength: 255 },
+    ref: { ...freeText, maxLength: 32 },
+    record: { type: 'boolean' },
+    warning: { enum: [0, 1, 2, 3] },
   },
 } as const;
 

@@ -18,6 +18,9 @@ export const ERROR_CODES = {
   service_unavailable: { http: 503, message: 'The service is temporarily unavailable; retry shortly.' },
   internal_error: { http: 500, message: 'An internal error occurred.' },
   not_found: { http: 404, message: 'Not found.' },
+  caller_id_not_allowed: { http: 403, message: 'The caller ID is neither one of the numbers dialed nor in the policy\'s caller_ids.' },
+  unsupported_option: { http: 422, message: 'The PBX cannot do what the request asks for.' },
+  agent_unavailable: { http: 409, message: 'The agent is not available.' },
   unauthorized: { http: 401, message: 'Missing or wrong admin token.' },
   conflict: { http: 409, message: 'The request conflicts with the current state.' },
 } as const;

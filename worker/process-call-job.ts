@@ -90,7 +90,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     },
   };
 
-  const call: PlaceCall = { requestId: job.request_id, dialFirst: job.dial_first, dialSecond: job.dial_second, dialAs: job.dial_as, timeoutSeconds: job.timeout };
+  const call = placeCallOf(job);
   try {
     const loaded = await deps.accounts.loadPbx(job.account_id, job.pbx);
     if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
@@ -116,6 +116,22 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     else lease?.release();
     await recorder.finish().catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
   }
+}
+
+/** What the driver is asked to place: the job's numbers and options, nothing of the account's secrets. */
+function placeCallOf(job: CallJob): PlaceCall {
+  return {
+    requestId: job.request_id,
+    dialFirst: job.dial_first,
+    dialSecond: job.dial_second,
+    dialAs: job.dial_as,
+    timeoutSeconds: job.timeout,
+    ...(job.first_callerid === undefined ? {} : { firstCallerId: job.first_callerid }),
+    ...(job.second_callerid === undefined ? {} : { secondCallerId: job.second_callerid }),
+    ...(job.page === undefined ? {} : { page: job.page }),
+    ...(job.ref === undefined ? {} : { ref: job.ref }),
+    ...(job.record ? { record: { warning: job.warning ?? 1 } } : {}),
+  };
 }
 
 /** A call whose end never arrives (a lost hangup event) lets go of its driver after both legs' ring time and a minute. */

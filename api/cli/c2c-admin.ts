@@ -15,14 +15,25 @@ Environment: C2C_ADMIN_URL (default http://localhost:8080), ADMIN_TOKEN (require
   c2c-admin pbx set <account_id> <asterisk|switchvox|other> (--json '<settings>' | --file <settings.json>)
   c2c-admin pbx test <account_id> <asterisk|switchvox|other>
   c2c-admin policy set <account_id> (--json '<policy>' | --file <policy.json>)
-  c2c-admin requests <account_id> [--limit <n>] [--before <unix_ms>]
+  c2c-admin requests <account_id> [--limit <n>] [--before <unix_ms>] [--ref <ref>] [--state <state>]
+                     [--since <unix_s|iso>] [--until <unix_s|iso>] [--format csv|ndjson]
 
-Prints the API's JSON answer; exits 1 when the API answers an error.`;
+Prints the API's JSON answer; exits 1 when the API answers an error. With --format, writes the whole
+filtered history to stdout as it streams in, and its progress to stderr.`;
 
 interface Call {
   method: string;
   path: string;
   body?: unknown;
+  /** The answer is an export: copied to stdout as it arrives, not parsed. */
+  stream?: boolean;
+}
+
+export interface CliOutput {
+  out: (text: string) => void;
+  /** Raw bytes of an export, and its progress line. */
+  write?: (chunk: Uint8Array) => Promise<void>;
+  progress?: (text: string) => void;
 }
 
 /** Pure: turns command-line words into one admin API call (throws with the usage on nonsense). */
@@ -30,7 +41,18 @@ export function toCall(argv: string[]): Call {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { label: { type: 'string' }, json: { type: 'string' }, file: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' } },
+    options: {
+      label: { type: 'string' },
+      json: { type: 'string' },
+      file: { type: 'string' },
+      limit: { type: 'string' },
+      before: { type: 'string' },
+      ref: { type: 'string' },
+      state: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      format: { type: 'string' },
+    },
   });
   const [group, action, a, b, c] = positionals;
   const enc = encodeURIComponent;
@@ -70,17 +92,20 @@ export function toCall(argv: string[]): Call {
     default:
       if (group === 'requests' && action !== undefined) {
         const query = new URLSearchParams();
-        if (values.limit !== undefined) query.set('limit', values.limit);
-        if (values.before !== undefined) query.set('before', values.before);
+        for (const name of ['limit', 'before', 'ref', 'state', 'since', 'until', 'format'] as const) {
+          const value = values[name];
+          if (value !== undefined) query.set(name, value);
+        }
         const qs = query.toString();
-        return { method: 'GET', path: `/admin/v1/accounts/${enc(action)}/requests${qs ? `?${qs}` : ''}` };
+        return { method: 'GET', path: `/admin/v1/accounts/${enc(action)}/requests${qs ? `?${qs}` : ''}`, ...(values.format === undefined ? {} : { stream: true }) };
       }
       void c;
       throw new Error(USAGE);
   }
 }
 
-export async function run(argv: string[], env: Record<string, string | undefined>, out: (text: string) => void): Promise<number> {
+export async function run(argv: string[], env: Record<string, string | undefined>, output: CliOutput | ((text: string) => void)): Promise<number> {
+  const { out, write, progress } = typeof output === 'function' ? { out: output, write: undefined, progress: undefined } : output;
   let call: Call;
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
@@ -104,6 +129,10 @@ export async function run(argv: string[], env: Record<string, string | undefined
       headers: { authorization: `Bearer ${token}`, ...(call.body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
     });
+    if (call.stream && response.ok && response.body && write) {
+      await copyExport(response.body, write, progress ?? (() => {}));
+      return 0;
+    }
     const text = await response.text();
     out(text === '' ? JSON.stringify({ ok: response.ok, status: response.status }) : JSON.stringify(JSON.parse(text), null, 2));
     return response.ok ? 0 : 1;
@@ -113,6 +142,26 @@ export async function run(argv: string[], env: Record<string, string | undefined
   }
 }
 
+/** Copies an export to `write`, counting its lines (rows) into a progress line every second and at the end. */
+async function copyExport(body: ReadableStream<Uint8Array>, write: (chunk: Uint8Array) => Promise<void>, progress: (text: string) => void): Promise<void> {
+  let lines = 0;
+  let shown = 0;
+  for await (const chunk of body) {
+    for (const byte of chunk) if (byte === 10) lines += 1;
+    await write(chunk);
+    if (Date.now() - shown >= 1000) {
+      shown = Date.now();
+      progress(`exported ${lines} lines…`);
+    }
+  }
+  progress(`exported ${lines} lines, done`);
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void run(process.argv.slice(2), process.env, (text) => process.stdout.write(`${text}\n`)).then((code) => process.exit(code));
+  const write = (chunk: Uint8Array) => new Promise<void>((resolve, reject) => process.stdout.write(chunk, (err) => (err ? reject(err) : resolve())));
+  void run(process.argv.slice(2), process.env, {
+    out: (text) => process.stdout.write(`${text}\n`),
+    write,
+    progress: (text) => process.stderr.write(`${text}\n`),
+  }).then((code) => process.exit(code));
 }

@@ -13,6 +13,9 @@ import type { RateLimiter } from '../../shared/admission/rate-limiter.js';
 import type { ApiKeyAuth, Caller } from '../auth/api-key-auth.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { parseClick2Call, type Click2CallRequest } from './parse-request.js';
+import { jobOptions, optionData, type CallOptions } from '../call-options/call-options.js';
+import { defaultWait, settlesFor } from '../call-options/wait-for.js';
+import { unsupportedOptions } from '../../shared/pbx-capabilities.js';
 
 export interface Click2CallInput {
   fields: Record<string, unknown>;
@@ -57,10 +60,6 @@ export interface Click2CallDeps {
   now?: () => number;
 }
 
-const MAX_WAIT_SECONDS = 130;
-
-/** A change the API can answer with: the PBX's verdict, or a call request whose outcome became unknown. */
-const settles = (change: StatusChange) => VERDICT_STATES.includes(change.state) || (change.state === 'dispatching' && change.error !== undefined);
 
 /** The Click-2-Call use case: authenticate, validate, store, enqueue, and wait for the PBX verdict. */
 export class Click2CallService {
@@ -105,13 +104,14 @@ export class Click2CallService {
     let request: Click2CallRequest;
     let pbx: PbxKind;
     try {
-      request = parseClick2Call(input.fields, MAX_WAIT_SECONDS);
+      request = parseClick2Call(input.fields);
       pbx = request.pbx ?? caller.account.policy.default_pbx ?? 'asterisk';
       if (!caller.account.pbx_kinds.includes(pbx)) {
         throw new AppError('pbx_not_configured', `The account has no ${pbx} PBX connection; configure one with PUT /admin/v1/accounts/{id}/pbx/${pbx}.`);
       }
-      const refused = refusedNumber(caller.policy, request.dialFirst, request.dialSecond);
+      const refused = refusedNumber(caller.policy, request.dialFirst, request.dialSecond, caller.account.outside_line_prefixes?.[pbx] ?? '');
       if (refused !== undefined) throw new AppError('number_not_allowed', `The number ${refused} is not allowed by the account's policy.`);
+      checkCallOptions(pbx, request.options, [request.dialFirst, request.dialSecond], caller.policy.callerIds);
     } catch (err) {
       const error = toAppError(err);
       if (error.code === 'internal_error') throw err;
@@ -122,8 +122,9 @@ export class Click2CallService {
       return { response: this.fail(requestId, statusUrl, 'failed', error, true) };
     }
 
-    const wait = Math.min(request.wait ?? (pbx === 'switchvox' ? request.timeout + 10 : this.deps.defaultWaitSeconds), MAX_WAIT_SECONDS);
-    const requestData = { dial_first: request.dialFirst, dial_second: request.dialSecond, dial_as: request.dialAs, pbx, timeout: request.timeout, wait };
+    const { options } = request;
+    const wait = defaultWait(options, pbx, this.deps.defaultWaitSeconds);
+    const requestData = { dial_first: request.dialFirst, dial_second: request.dialSecond, dial_as: request.dialAs, pbx, ...optionData(options), wait };
     const job: CallJob = {
       request_id: requestId,
       account_id: caller.account.id,
@@ -131,13 +132,22 @@ export class Click2CallService {
       dial_first: request.dialFirst,
       dial_second: request.dialSecond,
       dial_as: request.dialAs,
-      timeout: request.timeout,
+      timeout: options.timeout,
       deadline_ms: at + (wait > 0 ? wait : this.deps.queueMaxAgeSeconds) * 1000,
+      ...jobOptions(options),
     };
     // Write the status document before enqueueing, so the worker always finds it.
-    const repeat = this.deps.duplicates.marker(caller.account.id, { ...request, pbx });
+    const repeat = this.deps.duplicates.marker(caller.account.id, {
+      dialFirst: request.dialFirst,
+      dialSecond: request.dialSecond,
+      dialAs: request.dialAs,
+      pbx,
+      timeout: options.timeout,
+      idempotencyKey: options.idempotencyKey,
+      options: JSON.stringify(optionData(options)),
+    });
     // A call counts as in progress until its end, or at most both legs' ring time plus a minute.
-    const slot = { limit: caller.account.policy.max_concurrent, untilMs: at + (2 * request.timeout + 60) * 1000 };
+    const slot = { limit: caller.account.policy.max_concurrent, untilMs: at + (2 * options.timeout + 60) * 1000 };
     const doc = createQueued({ ...base, requestData }, at);
     const admission = await this.deps.admission.admit({ accountId: caller.account.id, doc, atMs: at, rate, slot, ...(repeat ? { repeat } : {}) });
     if (admission.kind === 'rate_limited') return limited();
@@ -149,7 +159,7 @@ export class Click2CallService {
       log.info({ original_request_id: admission.originalId }, 'click2call repeat answered with the original request');
       return { response: await this.replay(admission.originalId) };
     }
-    const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, settles, wait * 1000) : undefined;
+    const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, settlesFor(options.waitFor, pbx), wait * 1000) : undefined;
     try {
       await this.deps.queue.add('call', job, { jobId: requestId });
     } catch (err) {
@@ -237,6 +247,17 @@ export class Click2CallService {
   }
 }
 
+/** Refuses what the PBX cannot do, and caller IDs the account has not verified, before anything is stored as a call. */
+function checkCallOptions(pbx: PbxKind, options: CallOptions, dialed: string[], verifiedCallerIds: ReadonlySet<string>): void {
+  const unsupported = unsupportedOptions(pbx, { callerIds: options.firstCallerId !== undefined || options.secondCallerId !== undefined, record: options.record });
+  if (unsupported.length > 0) throw new AppError('unsupported_option', `${unsupported.join(' and ')} cannot be used with the ${pbx} PBX.`);
+  for (const [name, callerId] of [['first_callerid', options.firstCallerId], ['second_callerid', options.secondCallerId]] as const) {
+    if (callerId !== undefined && !dialed.includes(callerId) && !verifiedCallerIds.has(callerId)) {
+      throw new AppError('caller_id_not_allowed', `${name} ${callerId} is neither one of the two numbers dialed nor in the account policy's caller_ids.`);
+    }
+  }
+}
+
 function statusError(error: AppError): StatusError {
   return { code: error.code, message: error.message };
 }
@@ -244,9 +265,10 @@ function statusError(error: AppError): StatusError {
 /** What a refused request asked for, minus secrets and oversized junk. */
 function safeRequestData(fields: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
-  for (const name of ['dial_first', 'dial_second', 'dial_as', 'dail_as', 'pbx', 'timeout', 'wait']) {
+  for (const [name, max] of [['dial_first', 64], ['dial_second', 64], ['dial_as', 64], ['dail_as', 64], ['pbx', 64], ['timeout', 64], ['wait', 64], ['page', 255], ['ref', 32]] as const) {
     const value = fields[name];
-    if (typeof value === 'string' || typeof value === 'number') data[name] = String(value).slice(0, 64);
+    // Control characters never reach a document, even of a refused request.
+    if (typeof value === 'string' || typeof value === 'number') data[name] = String(value).replace(/[\x00-\x1f\x7f]/g, '').slice(0, max);
   }
   return data;
 }

@@ -5,6 +5,7 @@ import { isPbxKind, type PbxKind } from '../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../shared/errors.js';
 import { safeEqual } from '../../shared/security/tokens.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
+import { historyRoute } from '../history/history-route.js';
 
 export interface AdminRouteDeps {
   adminToken: string;
@@ -99,20 +100,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     res.json({ policy: account.policy });
   });
 
-  router.get('/admin/v1/accounts/:id/requests', async (req, res) => {
-    const account = await accounts.requireAccount(req.params.id as string);
-    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 200);
-    const before = req.query.before === undefined ? undefined : Number(req.query.before);
-    if (before !== undefined && !Number.isFinite(before)) throw new AppError('invalid_request', 'before must be a time in Unix milliseconds (the next_before of a previous page)');
-    const rows = await deps.statusStore.history(account.id, limit, before);
-    const docs = await Promise.all(rows.map((row) => deps.statusStore.get(row.id)));
-    const requests = rows.flatMap((row, i) => {
-      const doc = docs[i]?.doc;
-      return doc ? [{ request_id: row.id, 'utc.time': doc.request['utc.time'], state: doc.state, request_data: doc.request.request_data, error: doc.response?.error }] : [];
-    });
-    const last = rows[rows.length - 1];
-    res.json({ requests, next_before: rows.length === limit && last ? last.atMs : null });
-  });
+  router.get('/admin/v1/accounts/:id/requests', historyRoute(deps));
 
   return router;
 }

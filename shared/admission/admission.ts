@@ -20,7 +20,8 @@ export interface AdmitRequest {
 
 export type Admission = { kind: 'admitted' } | { kind: 'rate_limited' } | { kind: 'busy' } | { kind: 'repeat'; originalId: string };
 
-const HISTORY_LIMIT = 1000;
+/** History lists an account's requests as long as their documents live, up to this many (about 100 MB of index at most). */
+const HISTORY_LIMIT = 1_000_000;
 
 /*
  * One round trip decides and stores. Arguments travel by name (ARGV[1], JSON); the document as
@@ -50,6 +51,7 @@ if a.slot_limit then
 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', a.ttl)
 redis.call('ZADD', KEYS[2], a.at, a.id)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', a.at - a.ttl * 1000)
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -a.history_limit - 1)
 redis.call('EXPIRE', KEYS[2], a.ttl)
 return {'admitted'}

@@ -7,6 +7,8 @@ export interface CallFingerprint {
   pbx: string;
   timeout: number;
   idempotencyKey: string | undefined;
+  /** The call's other options, normalised: a repeat asks for exactly the same call. */
+  options: string;
 }
 
 /** The key that remembers a call for a while, and for how long. */
@@ -37,7 +39,7 @@ export class DuplicateGuard {
       return { key: `${this.prefix}:dup:${accountId}:k:${digest(call.idempotencyKey)}`, ttlSeconds: IDEMPOTENCY_TTL_SECONDS };
     }
     if (this.reloadWindowSeconds === 0) return undefined;
-    const fingerprint = digest([call.dialFirst, call.dialSecond, call.dialAs, call.pbx, call.timeout].join('|'));
+    const fingerprint = digest([call.dialFirst, call.dialSecond, call.dialAs, call.pbx, call.timeout, call.options].join('|'));
     return { key: `${this.prefix}:dup:${accountId}:r:${fingerprint}`, ttlSeconds: this.reloadWindowSeconds };
   }
 }

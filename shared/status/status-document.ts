@@ -27,6 +27,12 @@ const NEXT: Record<CallState, readonly CallState[]> = {
   busy: [],
 };
 
+export const CALL_STATES = Object.keys(NEXT) as CallState[];
+
+export function isCallState(value: string): value is CallState {
+  return (CALL_STATES as string[]).includes(value);
+}
+
 /** States in which the PBX has given its verdict on the call request. */
 export const VERDICT_STATES: readonly CallState[] = ['accepted', 'failed', 'expired', 'first_answered', 'connected', 'completed', 'no_answer', 'busy'];
 

@@ -188,13 +188,27 @@ export class StatusStore {
     return { won: true, stored: { accountId, version: Number(version), doc: JSON.parse(json) as StatusDocument } };
   }
 
-  /** Request ids of an account, newest first; `beforeMs` pages back in time. */
-  async history(accountId: string, limit: number, beforeMs?: number): Promise<{ id: string; atMs: number }[]> {
-    const max = beforeMs === undefined ? '+inf' : `(${beforeMs}`;
-    const flat = await this.redis.zrevrangebyscore(this.historyKey(accountId), max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit);
+  /**
+   * Request ids of an account, newest first, from `until` back to `since` (Unix ms, both inclusive);
+   * `skip` steps over the first ids of that range (those a previous page already returned).
+   */
+  async history(accountId: string, page: { limit: number; until?: number; since?: number; skip?: number }): Promise<{ id: string; atMs: number }[]> {
+    const max = page.until === undefined ? '+inf' : String(page.until);
+    const min = page.since === undefined ? '-inf' : String(page.since);
+    const flat = await this.redis.zrevrangebyscore(this.historyKey(accountId), max, min, 'WITHSCORES', 'LIMIT', page.skip ?? 0, page.limit);
     const rows: { id: string; atMs: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ id: flat[i] as string, atMs: Number(flat[i + 1]) });
     return rows;
+  }
+
+  /** Several documents in one round trip, parsed; undefined where one is gone. */
+  async getMany(ids: string[]): Promise<(StatusDocument | undefined)[]> {
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(ids.map((id) => this.key(id)));
+    return raws.map((raw) => {
+      const parsed = raw === null ? undefined : parseStored(raw);
+      return parsed && (JSON.parse(parsed.json) as StatusDocument);
+    });
   }
 }
 

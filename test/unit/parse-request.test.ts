@@ -17,7 +17,7 @@ describe('parseClick2Call', () => {
     expect(request.dialFirst).to.equal('5551234567');
     expect(request.dialSecond).to.equal('+15557654321');
     expect(request.dialAs).to.equal('5551234567');
-    expect(request.timeout).to.equal(45);
+    expect(request.options.timeout).to.equal(45);
     expect(request.pbx).to.equal(undefined);
   });
 
@@ -28,9 +28,9 @@ describe('parseClick2Call', () => {
 
   it('when timeout is absent, then it is 30; pbx is case-insensitive', () => {
     const request = parseClick2Call({ dial_first: '1', dial_second: '2', pbx: 'Switchvox', wait: '0' });
-    expect(request.timeout).to.equal(30);
+    expect(request.options.timeout).to.equal(30);
     expect(request.pbx).to.equal('switchvox');
-    expect(request.wait).to.equal(0);
+    expect(request.options.wait).to.equal(0);
   });
 
   it('when a number carries letters, CR/LF, @, ;, / or &, then the request is invalid', () => {
@@ -58,6 +58,6 @@ describe('parseClick2Call', () => {
     const request = parseClick2Call({ dial_first: ['1001', '1002'], dial_second: 5551234, timeout: 20 });
     expect(request.dialFirst).to.equal('1001');
     expect(request.dialSecond).to.equal('5551234');
-    expect(request.timeout).to.equal(20);
+    expect(request.options.timeout).to.equal(20);
   });
 });

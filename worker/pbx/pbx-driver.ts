@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { RecordingWarning } from '../../shared/call-job.js';
 
 /** One click-to-call, as the driver receives it: values already validated and normalised by the API. */
 export interface PlaceCall {
@@ -11,6 +12,13 @@ export interface PlaceCall {
   dialAs: string;
   /** Seconds to ring each leg, 1–120. */
   timeoutSeconds: number;
+  /** Call options (SPEC §8), validated by the API and refused there for a PBX that cannot do them. */
+  firstCallerId?: string;
+  secondCallerId?: string;
+  /** Free text (no control characters): each driver escapes it for where it goes. */
+  page?: string;
+  ref?: string;
+  record?: { warning: RecordingWarning };
 }
 
 /** Call progress after the PBX accepted the call request (SPEC §3 states). */

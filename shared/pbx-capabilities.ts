@@ -1,0 +1,30 @@
+import type { PbxKind } from './accounts/pbx-settings.js';
+
+/** What each kind of PBX can do, in one place: the API refuses what a PBX cannot do before anything is stored or dialed. */
+export interface PbxCapabilities {
+  /** The call request returns only once leg 1 has answered (the default `wait` is then `timeout` + 10 s). */
+  holdsUntilFirstAnswer: boolean;
+  /** Call progress (answered, connected, the end) follows the verdict. */
+  reportsProgress: boolean;
+  /** Caller-ID numbers per leg (`first_callerid`, `second_callerid`). */
+  callerIds: boolean;
+  /** Recording (`record`, `warning`). */
+  record: boolean;
+}
+
+export const PBX_CAPABILITIES: Record<PbxKind, PbxCapabilities> = {
+  asterisk: { holdsUntilFirstAnswer: false, reportsProgress: true, callerIds: false, record: false },
+  // Switchvox sets caller-ID numbers from the extension's own settings, and its Extend API cannot start a recording.
+  switchvox: { holdsUntilFirstAnswer: true, reportsProgress: false, callerIds: false, record: false },
+  // The template decides: {first_callerid} and {second_callerid} are placeholders like the numbers.
+  other: { holdsUntilFirstAnswer: false, reportsProgress: false, callerIds: true, record: false },
+};
+
+/** The options a call asks for that `kind` cannot do, by parameter name. */
+export function unsupportedOptions(kind: PbxKind, asked: { callerIds: boolean; record: boolean }): string[] {
+  const can = PBX_CAPABILITIES[kind];
+  const refused: string[] = [];
+  if (asked.callerIds && !can.callerIds) refused.push('first_callerid/second_callerid');
+  if (asked.record && !can.record) refused.push('record');
+  return refused;
+}
