@@ -1,4 +1,4 @@
-import type { PbxKind } from './accounts/pbx-settings.js';
+import type { ConnectionFacts, PbxKind } from './accounts/pbx-settings.js';
 
 /** What each kind of PBX can do, in one place: the API refuses what a PBX cannot do before anything is stored or dialed. */
 export interface PbxCapabilities {
@@ -16,15 +16,27 @@ export const PBX_CAPABILITIES: Record<PbxKind, PbxCapabilities> = {
   asterisk: { holdsUntilFirstAnswer: false, reportsProgress: true, callerIds: false, record: false },
   // Switchvox sets caller-ID numbers from the extension's own settings, and its Extend API cannot start a recording.
   switchvox: { holdsUntilFirstAnswer: true, reportsProgress: false, callerIds: false, record: false },
-  // The template decides: {first_callerid} and {second_callerid} are placeholders like the numbers.
+  // The template decides: {first_callerid} and {second_callerid} are placeholders like the numbers (see ConnectionFacts).
   other: { holdsUntilFirstAnswer: false, reportsProgress: false, callerIds: true, record: false },
 };
 
-/** The options a call asks for that `kind` cannot do, by parameter name. */
-export function unsupportedOptions(kind: PbxKind, asked: { callerIds: boolean; record: boolean }): string[] {
+/** What a call asks for that may not be possible everywhere. */
+export interface AskedOptions {
+  firstCallerId: boolean;
+  secondCallerId: boolean;
+  record: boolean;
+}
+
+/**
+ * The options a call asks for that the connection cannot do, by parameter name. `facts` are the
+ * connection's own (an `other` template delivers only the caller IDs it has placeholders for).
+ */
+export function unsupportedOptions(kind: PbxKind, asked: AskedOptions, facts: ConnectionFacts | undefined): string[] {
   const can = PBX_CAPABILITIES[kind];
   const refused: string[] = [];
-  if (asked.callerIds && !can.callerIds) refused.push('first_callerid/second_callerid');
+  for (const [name, wanted] of [['first_callerid', asked.firstCallerId], ['second_callerid', asked.secondCallerId]] as const) {
+    if (wanted && (!can.callerIds || (facts !== undefined && !facts.caller_ids.includes(name)))) refused.push(name);
+  }
   if (asked.record && !can.record) refused.push('record');
   return refused;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { refusedNumber } from '../../shared/accounts/policy.js';
-import type { PbxKind } from '../../shared/accounts/pbx-settings.js';
+import type { ConnectionFacts, PbxKind } from '../../shared/accounts/pbx-settings.js';
 import type { CallJob } from '../../shared/call-job.js';
 import { AppError, toAppError } from '../../shared/errors.js';
 import { createQueued, createRefused, markExpired, VERDICT_STATES, type CallState, type StatusError } from '../../shared/status/status-document.js';
@@ -109,9 +109,10 @@ export class Click2CallService {
       if (!caller.account.pbx_kinds.includes(pbx)) {
         throw new AppError('pbx_not_configured', `The account has no ${pbx} PBX connection; configure one with PUT /admin/v1/accounts/{id}/pbx/${pbx}.`);
       }
-      const refused = refusedNumber(caller.policy, request.dialFirst, request.dialSecond, caller.account.outside_line_prefixes?.[pbx] ?? '');
+      const facts = caller.account.pbx_facts?.[pbx];
+      const refused = refusedNumber(caller.policy, request.dialFirst, request.dialSecond, facts?.outside_line_prefix ?? '');
       if (refused !== undefined) throw new AppError('number_not_allowed', `The number ${refused} is not allowed by the account's policy.`);
-      checkCallOptions(pbx, request.options, [request.dialFirst, request.dialSecond], caller.policy.callerIds);
+      checkCallOptions(pbx, facts, request.options, [request.dialFirst, request.dialSecond], caller.policy.callerIds);
     } catch (err) {
       const error = toAppError(err);
       if (error.code === 'internal_error') throw err;
@@ -248,9 +249,13 @@ export class Click2CallService {
 }
 
 /** Refuses what the PBX cannot do, and caller IDs the account has not verified, before anything is stored as a call. */
-function checkCallOptions(pbx: PbxKind, options: CallOptions, dialed: string[], verifiedCallerIds: ReadonlySet<string>): void {
-  const unsupported = unsupportedOptions(pbx, { callerIds: options.firstCallerId !== undefined || options.secondCallerId !== undefined, record: options.record });
-  if (unsupported.length > 0) throw new AppError('unsupported_option', `${unsupported.join(' and ')} cannot be used with the ${pbx} PBX.`);
+function checkCallOptions(pbx: PbxKind, facts: ConnectionFacts | undefined, options: CallOptions, dialed: string[], verifiedCallerIds: ReadonlySet<string>): void {
+  const asked = { firstCallerId: options.firstCallerId !== undefined, secondCallerId: options.secondCallerId !== undefined, record: options.record };
+  const unsupported = unsupportedOptions(pbx, asked, facts);
+  if (unsupported.length > 0) {
+    const hint = pbx === 'other' ? ' (its templates have no placeholder for it)' : '';
+    throw new AppError('unsupported_option', `${unsupported.join(', ')} cannot be used with the account's ${pbx} PBX${hint}.`);
+  }
   for (const [name, callerId] of [['first_callerid', options.firstCallerId], ['second_callerid', options.secondCallerId]] as const) {
     if (callerId !== undefined && !dialed.includes(callerId) && !verifiedCallerIds.has(callerId)) {
       throw new AppError('caller_id_not_allowed', `${name} ${callerId} is neither one of the two numbers dialed nor in the account policy's caller_ids.`);

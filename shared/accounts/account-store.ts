@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import { open, seal } from '../security/secret-box.js';
 import { API_KEY_PREFIX, generateApiKey, hashApiKey, randomId } from '../security/tokens.js';
-import { maskPbxSettings, parsePbxSettings, type PbxConnection, type PbxKind } from './pbx-settings.js';
+import { connectionFacts, maskPbxSettings, parsePbxSettings, type ConnectionFacts, type PbxConnection, type PbxKind } from './pbx-settings.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from './policy.js';
 
 export interface Account {
@@ -12,8 +12,8 @@ export interface Account {
   policy: Policy;
   /** Which PBX connections exist, kept on the account so one read answers the hot path. */
   pbx_kinds: PbxKind[];
-  /** Each connection's `outside_line_prefix`, kept here for the policy check on the hot path. */
-  outside_line_prefixes?: Partial<Record<PbxKind, string>>;
+  /** What the hot path needs of each connection (outside-line prefix, caller-ID support), without decrypting it. */
+  pbx_facts?: Partial<Record<PbxKind, ConnectionFacts>>;
   /** Bumped on every change, so caches and drivers know when to rebuild. */
   version: number;
 }
@@ -160,9 +160,7 @@ export class AccountStore {
     const stored: StoredPbx = { kind, masked, sealed: seal(this.masterKey, settings), updated_at: now.toISOString() };
     await this.redis.hset(this.pbxKey(accountId), kind, JSON.stringify(stored));
     const kinds = account.pbx_kinds.includes(kind) ? account.pbx_kinds : [...account.pbx_kinds, kind];
-    const { [kind]: _previous, ...prefixes } = account.outside_line_prefixes ?? {};
-    const prefix = settings.outside_line_prefix;
-    await this.saveAccount({ ...account, pbx_kinds: kinds, outside_line_prefixes: prefix === undefined ? prefixes : { ...prefixes, [kind]: prefix } });
+    await this.saveAccount({ ...account, pbx_kinds: kinds, pbx_facts: { ...account.pbx_facts, [kind]: connectionFacts(connection) } });
     return masked;
   }
 

@@ -239,3 +239,26 @@ function omitType(auth: OtherAuth): Record<string, string> {
   const { type: _type, ...credentials } = auth;
   return Object.fromEntries(Object.entries(credentials).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
+
+/** What the API needs to know of a connection without decrypting it: kept on the account. */
+export interface ConnectionFacts {
+  outside_line_prefix?: string;
+  /** The caller-ID options this connection can deliver (`other`: those its templates use). */
+  caller_ids: ('first_callerid' | 'second_callerid')[];
+}
+
+export function connectionFacts(connection: PbxConnection): ConnectionFacts {
+  const prefix = connection.settings.outside_line_prefix;
+  const base = prefix === undefined ? {} : { outside_line_prefix: prefix };
+  switch (connection.kind) {
+    case 'asterisk':
+      return { ...base, caller_ids: ['first_callerid', 'second_callerid'] };
+    case 'switchvox':
+      return { ...base, caller_ids: [] };
+    case 'other': {
+      const { url, headers, body } = connection.settings;
+      const templates = [url, body ?? '', ...Object.values(headers ?? {})].join('\n');
+      return { ...base, caller_ids: (['first_callerid', 'second_callerid'] as const).filter((name) => templates.includes(`{${name}}`)) };
+    }
+  }
+}

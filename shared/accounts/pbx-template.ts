@@ -56,6 +56,10 @@ export const SAMPLE_CALL: Readonly<Record<string, string>> = {
   dial_as: '1001',
   timeout: '30',
   request_id: '00000000-0000-4000-8000-000000000000',
+  first_callerid: '5550001',
+  second_callerid: '5550002',
+  page: 'https://shop.example/a,b?x="1"',
+  ref: 'crm-42',
 };
 
 /** Every secret slot as REDACTED, whatever its name: the values for anything stored or shown. */

@@ -67,6 +67,16 @@ function listParameter(value: unknown, itemKey: string): string[] | undefined {
   return items.map((item) => text(item) ?? '');
 }
 
+/** `variables` items as the box echoes them in call_info: one key per `name=value` (the value is all after the first `=`). */
+function receivedVariables(value: unknown): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const item of listParameter(value, 'variable') ?? []) {
+    const equals = item.indexOf('=');
+    if (equals > 0) variables[item.slice(0, equals)] = item.slice(equals + 1);
+  }
+  return variables;
+}
+
 function render(ext: DoubleExtension): Record<string, string> {
   const [first = '', ...last] = ext.display.split(' ');
   return {
@@ -164,7 +174,7 @@ export function planCall(
       const callInfo = {
         dialed_first: applyCallApiSettings(dialFirst, account, ignore),
         dialed_second: applyCallApiSettings(dialSecond, account, ignore),
-        variables: {},
+        variables: receivedVariables(parameters.variables),
       };
       return { holdSeconds: after, answer: { result: { call_info: callInfo } } };
     }

@@ -11,6 +11,11 @@ export function placeholderValues(call: PlaceCall): Record<string, string> {
     dial_as: call.dialAs,
     timeout: String(call.timeoutSeconds),
     request_id: call.requestId,
+    // Call options (SPEC §8): empty when the call does not ask for them.
+    first_callerid: call.firstCallerId ?? '',
+    second_callerid: call.secondCallerId ?? '',
+    page: call.page ?? '',
+    ref: call.ref ?? '',
   };
 }
 

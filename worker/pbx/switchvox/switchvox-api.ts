@@ -30,6 +30,8 @@ export interface CallParameters {
   timeoutSeconds: number;
   /** Shown to the dial_first party; Switchvox allows at most 20 characters. */
   callerIdName?: string;
+  /** IVR variables (`name=value` items), for a leg that reaches an IVR that reads them. */
+  variables?: Record<string, string>;
 }
 
 const EXCERPT_LENGTH = 500;
@@ -61,6 +63,8 @@ export function buildCallRequest(call: CallParameters, transactionId?: string): 
       dial_as_account_id: call.dialAsAccountId,
       timeout: String(call.timeoutSeconds),
       ...(call.callerIdName === undefined ? {} : { caller_id_name: call.callerIdName }),
+      // The flat list form, like `extensions`; the value is everything after the first `=`.
+      ...(call.variables === undefined ? {} : { variables: Object.entries(call.variables).map(([name, value]) => `${name}=${value}`) }),
     },
     transactionId,
   );

@@ -64,7 +64,7 @@ class SwitchvoxDriver implements PbxDriver {
   async placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted> {
     const dialAsAccountId = await this.resolveDialAs(call.dialAs, call.requestId);
     const envelope = buildCallRequest(
-      { dialFirst: call.dialFirst, dialSecond: call.dialSecond, dialAsAccountId, timeoutSeconds: call.timeoutSeconds },
+      { dialFirst: call.dialFirst, dialSecond: call.dialSecond, dialAsAccountId, timeoutSeconds: call.timeoutSeconds, ...callVariables(call) },
       call.requestId,
     );
     // What is recorded is exactly the body that is sent (a copy, so the record cannot alter the request);
@@ -188,4 +188,12 @@ export function createSwitchvoxDriver(
 ): PbxDriver {
   const policy = { allowPrivateAddresses: deps.allowPrivateAddresses };
   return new SwitchvoxDriver(settings, deps.logger.child({ pbx: 'switchvox' }), { ...DEFAULT_TUNING, ...tuning }, policy);
+}
+
+/** `page` and `ref` as the IVR variables C2C_PAGE and C2C_REF (names fixed by the relay; JSON carries the values verbatim). */
+function callVariables(call: PlaceCall): { variables?: Record<string, string> } {
+  const variables: Record<string, string> = {};
+  if (call.page !== undefined) variables.C2C_PAGE = call.page;
+  if (call.ref !== undefined) variables.C2C_REF = call.ref;
+  return Object.keys(variables).length === 0 ? {} : { variables };
 }
