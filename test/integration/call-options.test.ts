@@ -83,7 +83,7 @@ describe('call options end to end', function () {
   it('when page and ref go to Switchvox, then they arrive as the IVR variables C2C_PAGE and C2C_REF', async () => {
     const answer = await click2call(relay, { api_key: switchvoxKey, dial_first: '1001', dial_second: '5551234', page: HOSTILE_PAGE, ref: 'r-1' });
     expect(answer.status, JSON.stringify(answer.errors)).to.equal('success');
-    expect(switchvox.calls().at(-1)?.parameters.variables).to.deep.equal([`C2C_PAGE=${HOSTILE_PAGE}`, 'C2C_REF=r-1']);
+    expect(switchvox.calls().at(-1)?.parameters?.variables).to.deep.equal([`C2C_PAGE=${HOSTILE_PAGE}`, 'C2C_REF=r-1']);
     const doc = (await statusOf(answer.status_url)).body.c2c_status;
     expect(doc.response.response_data.response.result.call_info.variables).to.deep.equal({ C2C_PAGE: HOSTILE_PAGE, C2C_REF: 'r-1' });
   });
