@@ -13,7 +13,8 @@ export interface PbxCapabilities {
 }
 
 export const PBX_CAPABILITIES: Record<PbxKind, PbxCapabilities> = {
-  asterisk: { holdsUntilFirstAnswer: false, reportsProgress: true, callerIds: false, record: false },
+  // Caller IDs per leg through the Originate and leg 2's Dial; recording through a subroutine the PBX installs (README).
+  asterisk: { holdsUntilFirstAnswer: false, reportsProgress: true, callerIds: true, record: true },
   // Switchvox sets caller-ID numbers from the extension's own settings, and its Extend API cannot start a recording.
   switchvox: { holdsUntilFirstAnswer: true, reportsProgress: false, callerIds: false, record: false },
   // The template decides: {first_callerid} and {second_callerid} are placeholders like the numbers (see ConnectionFacts).

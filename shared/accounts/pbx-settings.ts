@@ -29,7 +29,33 @@ export interface AsteriskSettings extends CommonSettings {
   context: string;
   channel: string;
   caller_id_name?: string;
+  /** Recording (`record=1`); absent in connections stored before it existed: ASTERISK_RECORDING_DEFAULTS apply. */
+  recording_warning?: string;
+  recording_context?: string;
+  recording_dir?: string;
+  recording_format?: (typeof ASTERISK_RECORDING_FORMATS)[number];
 }
+
+/**
+ * The recording settings' defaults: a prompt every Asterisk has (the core sound package), the
+ * subroutine the README asks the PBX to add, and where MixMonitor writes a relative file name.
+ */
+export const ASTERISK_RECORDING_DEFAULTS = {
+  recording_warning: 'conf-now-recording',
+  recording_context: 'c2c-relay-record',
+  recording_dir: '/var/spool/asterisk/monitor',
+  recording_format: 'wav',
+} as const;
+
+/** MixMonitor picks the file format from the extension; these are the extensions of Asterisk's stock formats. */
+export const ASTERISK_RECORDING_FORMATS = ['wav', 'gsm', 'ulaw', 'alaw', 'sln', 'g722'] as const;
+
+/**
+ * Asterisk refuses an Originate whose `Data` contains one of these (case-sensitive) unless the AMI
+ * user has the `system` class (manager.c originate_app_permissions). Settings that end up in the
+ * Dial data the relay sends must not contain them, or every call would be refused.
+ */
+export const ORIGINATE_DATA_BLACKLIST = ['CURL', 'DB', 'EVAL', 'FILE', 'ODBC', 'REALTIME', 'SHELL'] as const;
 
 export interface SwitchvoxSettings extends CommonSettings {
   url: string;
@@ -80,7 +106,7 @@ const pem = { type: 'string', pattern: '-----BEGIN CERTIFICATE-----', maxLength:
 
 const outsideLinePrefix = { type: 'string', pattern: '^[0-9]{1,4}$' } as const;
 
-const schemas = {
+export const schemas = {
   asterisk: {
     type: 'object',
     additionalProperties: false,
@@ -101,6 +127,21 @@ const schemas = {
         default: 'Local/{dial_first}@originate-skipvm',
       },
       caller_id_name: { type: 'string', pattern: '^[A-Za-z0-9 ._,:+-]{0,40}$' },
+      // A sound name as Playback takes it (no extension): path segments, never `..` or an absolute path.
+      recording_warning: {
+        type: 'string',
+        maxLength: 128,
+        pattern: '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$',
+        default: ASTERISK_RECORDING_DEFAULTS.recording_warning,
+      },
+      recording_context: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,79}$', default: ASTERISK_RECORDING_DEFAULTS.recording_context },
+      recording_dir: {
+        type: 'string',
+        maxLength: 200,
+        pattern: '^(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$',
+        default: ASTERISK_RECORDING_DEFAULTS.recording_dir,
+      },
+      recording_format: { enum: ASTERISK_RECORDING_FORMATS, default: ASTERISK_RECORDING_DEFAULTS.recording_format },
     },
   },
   switchvox: {
@@ -183,9 +224,25 @@ export function parsePbxSettings<K extends PbxKind>(kind: K, input: unknown): Pb
   if (!validate(copy)) {
     throw new AppError('invalid_request', `Invalid ${kind} settings: ${describe(validate.errors)}`);
   }
-  const problems = kind === 'other' ? otherProblems(copy as OtherSettings) : kind === 'switchvox' ? switchvoxProblems(copy as SwitchvoxSettings) : [];
+  const problems =
+    kind === 'other'
+      ? otherProblems(copy as OtherSettings)
+      : kind === 'switchvox'
+        ? switchvoxProblems(copy as SwitchvoxSettings)
+        : asteriskProblems(copy as AsteriskSettings);
   if (problems.length > 0) throw new AppError('invalid_request', `Invalid ${kind} settings: ${problems.join('; ')}`);
   return copy as PbxSettingsByKind[K];
+}
+
+/** Settings that the relay writes into an Originate's Dial data must not trip Asterisk's blacklist. */
+function asteriskProblems(settings: AsteriskSettings): string[] {
+  const inDialData = { context: settings.context, recording_warning: settings.recording_warning, recording_context: settings.recording_context };
+  return Object.entries(inDialData).flatMap(([name, value]) => {
+    const word = ORIGINATE_DATA_BLACKLIST.find((w) => value?.includes(w));
+    return word === undefined
+      ? []
+      : [`/${name} must not contain "${word}": Asterisk refuses Originate data holding ${ORIGINATE_DATA_BLACKLIST.join(', ')} unless the AMI user has the system class`];
+  });
 }
 
 function switchvoxProblems(settings: SwitchvoxSettings): string[] {

@@ -164,6 +164,9 @@ describe('Asterisk driver call progress under shuffled event orders', () => {
     ['leg 1 rejects the call', { dialFirst: '2005' }, [{ event: 'failed', leg: 1, cause: '21 Call Rejected' }]],
     ['leg 1 cannot be reached', { dialFirst: '2006' }, [{ event: 'failed', leg: 1 }]],
     ['a direct PJSIP leg 1 is busy', { dialFirst: '2002' }, [{ event: 'busy', leg: 1, cause: '17 User busy' }], { channel: 'PJSIP/{dial_first}' }],
+    ['both legs answer a recorded call (MixMonitor events among them)', { dialFirst: '2001', dialSecond: '5550100', record: { warning: 1 } },
+      [{ event: 'first_answered', leg: 1 }, { event: 'connected', leg: 2 }, { event: 'completed', cause: '16 Normal Clearing' }]],
+    // Leg 2's own dialplan would ring 300 s (FreePBX's TRUNK_RING_TIMER): the Dial timeout ends it.
     ['leg 2 never answers', { dialSecond: '5550101', timeoutSeconds: 1 },
       [{ event: 'first_answered', leg: 1 }, { event: 'no_answer', leg: 2, cause: '19 User alerting, no answer' }]],
     ['leg 2 is busy', { dialSecond: '5550102' }, [{ event: 'first_answered', leg: 1 }, { event: 'busy', leg: 2, cause: '17 User busy' }]],

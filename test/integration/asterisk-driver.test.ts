@@ -49,7 +49,7 @@ describe('Asterisk driver over AMI', () => {
     expect(rig.double.originates().map((o) => o.actionId)).to.have.length(12);
   });
 
-  it('when a call is sent, then Priority is 1, Timeout is in ms, ids derive from the request and pbxData holds no secret', async () => {
+  it('when a call is sent, then Priority is 1, Timeout is in ms, leg 2 is a Dial of the context, ids derive from the request and pbxData holds no secret', async () => {
     rig = await startRig();
     const observer = recordingObserver();
     const c = call({ dialSecond: '5550100', timeoutSeconds: 17 });
@@ -65,8 +65,8 @@ describe('Asterisk driver over AMI', () => {
       channelId: `c2c-${c.requestId}-1`,
       otherChannelId: `c2c-${c.requestId}-2`,
     });
-    expect(sent!.variables).to.deep.equal({ C2C_ID: c.requestId, TRUNK_RING_TIMER: '17' });
-    expect(sent!.headers.some(([name]) => /^(application|data)$/i.test(name))).to.equal(false);
+    expect(sent!.variables).to.deep.equal({ __C2C_ID: c.requestId });
+    expect(sent).to.deep.include({ application: 'Dial', data: 'Local/5550100@from-internal,17' });
     expect(observer.dispatched[0]).to.include({ Priority: '1', Timeout: '17000', ActionID: sent!.actionId });
     expect(JSON.stringify(observer.dispatched)).to.not.contain('relaysecret');
     expect(accepted.responseData).to.deep.include({ Response: 'Success', Message: 'Originate successfully queued' });
@@ -120,7 +120,8 @@ describe('Asterisk driver over AMI', () => {
       await rig.driver.placeCall(call({ dialFirst: '2001', dialSecond: '5550100' }), recordingObserver());
       const [sent] = rig.double.originates();
       expect(sent, mode).to.deep.include({ context: 'internal-pjsip', callerId: '"Pat Plain" <2001>', channel: 'PJSIP/2001' });
-      expect(sent!.variables, mode).to.deep.equal({ C2C_ID: sent!.variables.C2C_ID });
+      expect(sent!.variables, mode).to.deep.equal({ __C2C_ID: sent!.variables.__C2C_ID });
+      expect(sent!.data, mode).to.equal('Local/5550100@internal-pjsip,5');
       await rig.stop();
       rig = undefined;
     }

@@ -10,6 +10,9 @@ import type { OtherSettings } from '../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../shared/errors.js';
 import { AmiEncodeError, encodeAction, MAX_LINE_BYTES, type AmiHeader } from '../../worker/pbx/asterisk/ami-codec.js';
 import { assertPlaceable, buildOriginate } from '../../worker/pbx/asterisk/originate-action.js';
+import { escapeVariableValue } from '../../worker/pbx/asterisk/channel-variables.js';
+import { originateVariables } from '../doubles/ami/channel-vars.js';
+import { ClientInputParser, getAll } from '../doubles/ami/client-input.js';
 import { ESCAPE, fillSlots } from '../../shared/accounts/pbx-template.js';
 import { buildHttpCall, describeHttpCall } from '../../worker/pbx/other/http-template.js';
 import type { PlaceCall } from '../../worker/pbx/pbx-driver.js';
@@ -146,6 +149,59 @@ describe('property: PBX encodings never carry hostile input', function () {
           expect(parsed?.[2]).to.equal(p.callerIdNumber);
           expect(headers.find(([name]) => name === 'Exten')?.[1]).to.equal(p.call.dialSecond);
           expectWellFormedAmi(encodeAction(headers));
+        }),
+        RUNS,
+      );
+    });
+  });
+
+  describe('Asterisk C2C_PAGE and C2C_REF', () => {
+    /** Free text the API accepts: no control characters, at most `max` characters (ajv counts code points). */
+    const freeText = (max: number) =>
+      fc
+        .oneof(
+          fc.string({ unit: fc.constantFrom(...FRAGMENTS), maxLength: max }),
+          fc.string({ unit: 'grapheme', maxLength: max }),
+          fc.string({ unit: 'binary', maxLength: max }),
+          fc.string({ unit: 'binary', minLength: max - 5, maxLength: max }),
+        )
+        .filter((text) => !/[\uD800-\uDFFF]/u.test(text) && !/[\x00-\x1f\x7f]/.test(text) && [...text].length <= max);
+    const asked = fc.record({
+      call: validatedCall,
+      page: freeText(255),
+      ref: freeText(32),
+      secondCallerId: fc.option(number, { nil: undefined }),
+      freepbx: fc.boolean(),
+    });
+
+    it('when any page and ref are sent, then Asterisk sets exactly C2C_ID, C2C_PAGE and C2C_REF on both legs, byte for byte, or the driver refuses a page too long for an AMI line', () => {
+      fc.assert(
+        fc.property(asked, ({ call, page, ref, secondCallerId, freepbx }) => {
+          const placed = { ...call, page, ref, ...(secondCallerId === undefined ? {} : { secondCallerId }) };
+          const plan = { call: placed, actionId: 'c2c-a', channelTemplate: 'Local/{dial_first}@originate-skipvm', context: 'from-internal', callerIdName: 'N', callerIdNumber: call.dialAs, freepbx };
+          let bytes: string;
+          try {
+            bytes = encodeAction(buildOriginate(plan));
+          } catch (err) {
+            expect((err as AppError).code).to.equal('invalid_request');
+            expect((err as AppError).message).to.contain('page is too long');
+            expect(Buffer.byteLength(`Variable: __C2C_PAGE=${escapeVariableValue(page)}\r\n`)).to.be.above(MAX_LINE_BYTES);
+            return;
+          }
+          // What Asterisk reads: bytes, not characters, split into lines, then the Variable headers parsed.
+          const [message] = new ClientInputParser().feed(Buffer.from(bytes, 'utf8'));
+          const { vars, functionWrites } = originateVariables(getAll(message?.headers ?? [], 'Variable'));
+          const text = (view: Record<string, string>) =>
+            Object.fromEntries(Object.entries(view).map(([name, value]) => [name, Buffer.from(value, 'latin1').toString('utf8')]));
+          const expected = {
+            C2C_ID: call.requestId,
+            C2C_PAGE: page,
+            C2C_REF: ref,
+            ...(freepbx && secondCallerId !== undefined ? { TRUNKCIDOVERRIDE: secondCallerId } : {}),
+          };
+          expect(functionWrites).to.deep.equal([]);
+          expect(text(vars.view())).to.deep.equal(expected);
+          expect(text(vars.inherited().view())).to.deep.equal(expected);
         }),
         RUNS,
       );

@@ -29,7 +29,7 @@ const plan = {
 };
 
 describe('ami originate action', () => {
-  it('when a FreePBX call is built, then it has the §3.5 headers in order with Timeout in ms and fixed variable names', () => {
+  it('when a FreePBX call is built, then it has the §3.5 headers in order, Timeout in ms, a Dial of leg 2 and fixed variable names', () => {
     expect(buildOriginate(plan)).to.deep.equal([
       ['Action', 'Originate'],
       ['ActionID', 'c2c-action'],
@@ -39,17 +39,19 @@ describe('ami originate action', () => {
       ['Priority', '1'],
       ['Timeout', '25000'],
       ['CallerID', '"Alice Example" <1001>'],
-      ['Variable', `C2C_ID=${call.requestId}`],
-      ['Variable', 'TRUNK_RING_TIMER=25'],
+      ['Application', 'Dial'],
+      ['Data', 'Local/+15551234@from-internal,25'],
+      ['Variable', `__C2C_ID=${call.requestId}`],
       ['Async', 'true'],
       ['ChannelId', `c2c-${call.requestId}-1`],
       ['OtherChannelId', `c2c-${call.requestId}-2`],
     ]);
   });
 
-  it('when the call is not FreePBX, then no TRUNK_RING_TIMER is sent and no Application header exists', () => {
-    const headers = buildOriginate({ ...plan, freepbx: false });
-    expect(headers.map(([name, value]) => `${name}=${value}`).join('\n')).to.not.match(/TRUNK_RING_TIMER|Application|Data=/);
+  it('when no call option is asked for, then the same Originate goes to FreePBX and plain Asterisk, and nothing is forced on leg 2', () => {
+    const freepbx = buildOriginate(plan);
+    expect(buildOriginate({ ...plan, freepbx: false })).to.deep.equal(freepbx);
+    expect(freepbx.map(([name, value]) => `${name}=${value}`).join('\n')).to.not.match(/TRUNK|f\(|A\(|U\(/);
   });
 
   it('when the channel template names {context}, then the looked-up context is substituted', () => {

@@ -1,4 +1,5 @@
 /** Configuration of the AMI double: users, extensions, dialplan, scripted call outcomes, hooks. */
+import type { ReceivedCall } from './received-call.js';
 
 /** What a dialed party does (asterisk-ami.md §3.4, §9 item 13). */
 export type CallOutcome =
@@ -8,7 +9,11 @@ export type CallOutcome =
    */
   | { kind: 'answer'; ringMs?: number; holdMs?: number }
   | { kind: 'busy'; ringMs?: number }
-  /** Rings until the leg's timeout (leg 1: the Originate `Timeout` ms; leg 2: `TRUNK_RING_TIMER` s). */
+  /**
+   * Rings until the leg's timeout: leg 1 the Originate `Timeout` (ms); leg 2 the ring time of the
+   * context that dials it (`TRUNK_RING_TIMER` s, else `contextRingMs`, else `timing.leg2RingMs`),
+   * cut short by the Dial timeout when leg 1 runs `Dial` as its Application.
+   */
   | { kind: 'noanswer' }
   | { kind: 'congestion'; ringMs?: number }
   /** Rings, then hangs up with cause 21 without answering (Reason 0). */
@@ -40,6 +45,8 @@ export interface DoubleExtension {
   pjsip?: boolean;
   /** SIP password shown in PJSIPShowEndpoint's AuthDetail, so tests prove the relay drops it. */
   sipPassword?: string;
+  /** FreePBX "Outbound CID" (AMPUSER/<ext>/outboundcid): what a call of this user sends out by a trunk. */
+  outboundCid?: string;
 }
 
 /** Hostile-but-legal server behaviour (§9 item 9); can be changed while running. */
@@ -59,7 +66,7 @@ export interface AmiDoubleTiming {
   ringMs?: number;
   /** How long an answered leg 2 stays up before hanging up (default 5000 ms). */
   holdMs?: number;
-  /** Leg-2 ring time when no `TRUNK_RING_TIMER` variable came with the call (default 30000 ms). */
+  /** Leg-2 ring time of a context without `TRUNK_RING_TIMER` or `contextRingMs` (default 30000 ms). */
   leg2RingMs?: number;
 }
 
@@ -86,6 +93,17 @@ export interface AmiDoubleOptions {
   leg1Outcomes?: Record<string, CallOutcome>;
   /** Scripted outcome per dial_second (`Exten`). */
   leg2Outcomes?: Record<string, CallOutcome>;
+  /** How long the customer's own dialplan in a context lets leg 2 ring (its `Dial(…,<ring>)`), in ms. */
+  contextRingMs?: Record<string, number>;
+  /**
+   * A context installed as the README's recording subroutine (MixMonitor of `c2c-<ARG1>.<ARG2>`
+   * with option `b`); it must also be in `dialplan` with an `s` extension. Records nothing on disk.
+   */
+  recordingSubroutine?: string;
+  /** Asterisk's monitor directory, where MixMonitor puts a relative file name (default /var/spool/asterisk/monitor). */
+  monitorDir?: string;
+  /** Called with what each leg of a call received once the call is over (the sandbox prints it). */
+  onCallEnd?: (call: ReceivedCall) => void;
   timing?: AmiDoubleTiming;
   output?: OutputHooks;
   /** Also listen with TLS (same behaviour) on `tls.port` (default: a free port). */
@@ -115,6 +133,9 @@ export const FREEPBX_DIALPLAN: Record<string, string[]> = {
   'ext-local': ['_X.'],
 };
 
+/** The README's recording subroutine, as the sandbox PBX has it installed. */
+export const RECORDING_SUBROUTINE = 'c2c-relay-record';
+
 /** The developer sandbox behind the README's run command (a FreePBX-like box). */
 export function sandboxAmiOptions(): AmiDoubleOptions {
   const names = ['Alice Example', 'Bob Example', 'Carol Example', 'Dave Example', 'Erin Example'];
@@ -128,7 +149,10 @@ export function sandboxAmiOptions(): AmiDoubleOptions {
     extensions,
     // As on the transcripts' PBX: the relay's own variable shows up in every channel event.
     channelVars: ['C2C_ID'],
-    dialplan: FREEPBX_DIALPLAN,
+    // FreePBX's default trunk ring time: far longer than any click-to-call `timeout`.
+    globals: { TRUNK_RING_TIMER: '300' },
+    dialplan: { ...FREEPBX_DIALPLAN, [RECORDING_SUBROUTINE]: ['s'] },
+    recordingSubroutine: RECORDING_SUBROUTINE,
     leg2Outcomes: {
       '5550100': { kind: 'answer', holdMs: 5000 },
       '5550101': { kind: 'noanswer' },

@@ -16,7 +16,10 @@ import { EventBuilder } from './events.js';
 import { formatMessage, type Header } from './wire.js';
 import { FREEPBX_DIALPLAN } from './ami-double-options.js';
 
+import type { ReceivedCall } from './received-call.js';
+
 export type { ReceivedOriginate } from './originate.js';
+export type { LegReceived, ReceivedCall } from './received-call.js';
 
 export interface ReceivedAction {
   sessionId: number;
@@ -34,6 +37,8 @@ export interface AmiDouble {
   actions(): ReceivedAction[];
   /** Every Originate received (accepted or refused), parsed like Asterisk does. */
   originates(): ReceivedOriginate[];
+  /** What each leg of every originated call received (caller IDs, variables, prompts, recording), in Originate order. */
+  calls(): ReceivedCall[];
   /** Sessions currently connected, and how many logins succeeded so far. */
   openSessions(): number;
   logins(): number;
@@ -56,6 +61,7 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
   const sessions = new Set<AmiSession>();
   const allSessions: AmiSession[] = [];
   const originates: ReceivedOriginate[] = [];
+  const calls: ReceivedCall[] = [];
   const actions: ReceivedAction[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let logins = 0;
@@ -94,6 +100,13 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
     nextSuffix: () => (channelSeq++).toString(16).padStart(8, '0'),
     recordAction(session, headers) {
       actions.push({ sessionId: session.id, headers });
+    },
+    recordCall(call) {
+      calls.push(call);
+      return call;
+    },
+    callEnded(call) {
+      options.onCallEnd?.(call);
     },
   };
 
@@ -138,6 +151,7 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
     received: () => allSessions.map((s) => Buffer.concat(s.received).toString('latin1')),
     actions: () => [...actions],
     originates: () => [...originates],
+    calls: () => [...calls],
     openSessions: () => [...sessions].filter((s) => s.open).length,
     logins: () => logins,
     setOutput(hooks) {

@@ -9,6 +9,7 @@ import { ClientInputParser, type ClientMessage, get } from './client-input.js';
 import type { Dialplan } from './dialplan.js';
 import type { BurstStep } from './event-order.js';
 import type { EventBuilder } from './events.js';
+import type { ReceivedCall } from './received-call.js';
 import { errorReply, formatMessage, type Header, reply } from './wire.js';
 
 /** What a session and the action handlers need from the double. */
@@ -27,6 +28,10 @@ export interface DoubleCore {
   nextUniqueid(): string;
   nextSuffix(): string;
   recordAction(session: AmiSession, headers: Header[]): void;
+  /** Keeps what the legs of an originated call receive; the simulation fills it in as the call goes. */
+  recordCall(call: ReceivedCall): ReceivedCall;
+  /** The call is over: nothing more will be added to it. */
+  callEnded(call: ReceivedCall): void;
 }
 
 export interface ActionContext {

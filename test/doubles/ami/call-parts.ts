@@ -4,6 +4,8 @@
  * show for a party coming up and going down.
  */
 import type { DoubleCore } from './ami-session.js';
+import type { ChannelVars } from './channel-vars.js';
+import type { DialApp } from './dial-app.js';
 import type { BurstStep } from './event-order.js';
 import type { Cause, ChannelInfo } from './events.js';
 import type { Header } from './wire.js';
@@ -16,7 +18,12 @@ export interface LegRequest {
   exten: string;
   timeoutMs: number;
   callerId: string | undefined;
-  variables: Record<string, string>;
+  /** Leg 1's channel variables, as the Originate's `Variable:` headers set them. */
+  vars: ChannelVars;
+  /** The Originate's Application and Data, when it has one (leg 1 then runs it instead of Context/Exten). */
+  application: { name: string; data: string } | undefined;
+  /** Set when that Application is Dial: leg 2 is then the channel it dials. */
+  dial: DialApp | undefined;
   channelId: string | undefined;
   otherChannelId: string | undefined;
   /** Async only: synchronous originates produce no OriginateResponse (transcript j). */

@@ -9,7 +9,8 @@ import type { DoubleCore } from './ami-session.js';
 import { CAUSE, chain, createParty, goesDown, type LegRequest, type Party, partyComesUp, step } from './call-parts.js';
 import type { BurstStep } from './event-order.js';
 import type { Cause } from './events.js';
-import { startLeg2 } from './leg2-simulation.js';
+import { leg1Ends, startLeg2 } from './leg2-simulation.js';
+import { legReceived, type ReceivedCall } from './received-call.js';
 import { parseCallerId } from './wire.js';
 
 export type { LegRequest } from './call-parts.js';
@@ -66,27 +67,40 @@ export async function runLeg1(core: DoubleCore, req: LegRequest): Promise<boolea
   const orFailure = (reason: number): BurstStep[] =>
     req.reportOutcome
       ? [step('originate', core.events.originateResponse({
-          actionId: req.actionId, channel: req.channel, context: req.context, exten: req.exten, reason,
-          uniqueid: req.channelId ?? '<unknown>', cidNum: cid.num, cidName: cid.name,
+          actionId: req.actionId, channel: req.channel, context: req.context, exten: req.exten, application: req.application,
+          reason, uniqueid: req.channelId ?? '<unknown>', cidNum: cid.num, cidName: cid.name,
         }))]
       : [];
+  const received = (channel: string): ReceivedCall =>
+    core.recordCall({
+      actionId: req.actionId,
+      application: req.application?.name,
+      // The party is offered the Originate's CallerID: leg 1's connected line, the `;2` half's caller ID.
+      leg1: legReceived(core, {
+        channel, callerIdNum: cid.num, callerIdName: cid.name, vars: req.vars, context: target.context, exten: target.number,
+        ringLimitMs: req.timeoutMs,
+      }),
+    });
 
   // Let the Originate's reply leave first (a sync Originate's session holds events anyway).
   await core.delay(0);
   const local = target.tech === 'Local';
   // A direct channel that cannot be requested never exists: only the OriginateResponse tells (h1, h3).
   if (outcome.kind === 'unavailable' && !local) {
+    core.callEnded(received(req.channel));
     core.emit(orFailure(0));
     return false;
   }
   const party = createParty({
     ...target, uniqueid: u1, otherUniqueid: req.otherChannelId ?? `${u1};2`, linkedid: u1, suffix: core.nextSuffix(),
   });
-  core.emitInOrder(partyComesUp(core, party, cid, req.variables));
+  const call = received((party.two ?? party.one).name);
+  core.emitInOrder(partyComesUp(core, party, cid, req.vars.view()));
   if (outcome.kind === 'unavailable') {
     // h4: a Local channel to a missing context is created, then both halves hang up with cause 0.
     const halves = [...chain('two', core.events.hangup(party.two ?? party.one, CAUSE.unknown)), ...chain('one', core.events.hangup(party.one, CAUSE.unknown))];
     core.emit([...halves, ...orFailure(0)]);
+    core.callEnded(call);
     return false;
   }
   // b: DialBegin names the dialed data; a ringing party shows Ringing on `;1`, then a DialState.
@@ -98,11 +112,12 @@ export async function runLeg1(core: DoubleCore, req: LegRequest): Promise<boolea
   await core.delay(outcome.kind === 'noanswer' ? req.timeoutMs : (outcome.ringMs ?? ringMs));
 
   if (outcome.kind === 'answer') {
-    answer(core, req, party, cid, outcome.holdMs);
+    answer(core, req, party, cid, outcome.holdMs, call);
     return true;
   }
   const failure = FAILURES[outcome.kind];
   core.emit(failureBurst(core, party, failure, orFailure(local ? failure.reason : failure.reason === 3 ? 3 : 0)));
+  core.callEnded(call);
   return false;
 }
 
@@ -132,8 +147,12 @@ function failureBurst(core: DoubleCore, party: Party, failure: Failure, originat
   return [step('two', soft!), step('one', request!), step('two', twoDown!), ...dialEnd, step('one', oneDown!), ...originate];
 }
 
-/** a, e: both halves Up, DialEnd ANSWER, OriginateResponse (which floats), then leg 2 is dialed. */
-function answer(core: DoubleCore, req: LegRequest, party: Party, cid: { num: string; name: string }, holdMs: number | undefined): void {
+/**
+ * a, e: both halves Up, DialEnd ANSWER, OriginateResponse (which floats), then leg 2 is dialed:
+ * by the dialplan at the Originate's Context/Exten, or by its `Dial` Application. Any other
+ * Application is not modelled: leg 1 just ends after its hold time.
+ */
+function answer(core: DoubleCore, req: LegRequest, party: Party, cid: { num: string; name: string }, holdMs: number | undefined, call: ReceivedCall): void {
   const { one, two } = party;
   if (two) Object.assign(two, { state: 6, priority: 2 });
   one.state = 6;
@@ -144,12 +163,21 @@ function answer(core: DoubleCore, req: LegRequest, party: Party, cid: { num: str
   ];
   const originate: BurstStep[] = req.reportOutcome
     ? [step('originate', core.events.originateResponse({
-        actionId: req.actionId, channel: req.channel, context: req.context, exten: req.exten, reason: 4,
-        uniqueid: one.uniqueid, cidNum: cid.num, cidName: cid.name, answered: one,
+        actionId: req.actionId, channel: req.channel, context: req.context, exten: req.exten, application: req.application,
+        reason: 4, uniqueid: one.uniqueid, cidNum: cid.num, cidName: cid.name, answered: one,
       }))]
     : [];
-  // Leg 1 now runs the Originate's Context/Exten: its Dial() is priority 2 there (transcript a).
-  Object.assign(one, { context: req.context, exten: req.exten, priority: 2 });
-  const leg2 = startLeg2(core, req, party, cid, holdMs);
+  if (req.application && !req.dial) {
+    core.emit([...up, ...originate]);
+    void core.delay(holdMs ?? core.options.timing?.holdMs ?? 5000).then(() => {
+      core.emit(leg1Ends(core, party, true));
+      core.callEnded(call);
+    });
+    return;
+  }
+  // Leg 1 now runs the Originate's Context/Exten, where its Dial() is priority 2 (transcript a); an
+  // Application runs without moving the channel.
+  if (!req.application) Object.assign(one, { context: req.context, exten: req.exten, priority: 2 });
+  const leg2 = startLeg2(core, req, party, cid, holdMs, call);
   core.emit([...up, ...originate, ...leg2.map((event) => step('leg', event))]);
 }

@@ -72,7 +72,8 @@ export class EventBuilder {
     ];
   }
 
-  channelEvent(event: 'Newchannel' | 'Newstate' | 'NewConnectedLine', ch: ChannelInfo): Header[] {
+  /** Events that carry only the channel: MixMonitorStart/Stop are published this way (manager_channels.c). */
+  channelEvent(event: 'Newchannel' | 'Newstate' | 'NewConnectedLine' | 'MixMonitorStart' | 'MixMonitorStop', ch: ChannelInfo): Header[] {
     return [...this.head(event), ...this.block(ch)];
   }
 
@@ -141,12 +142,14 @@ export class EventBuilder {
   /**
    * §3.3: ActionID after Privilege/SystemName; `<unknown>` placeholders. A success names the
    * created channel and lists its variables as `ChanVariable(<channel>)` lines (transcript a).
+   * With an Application, `Application`/`Data` stand where `Context`/`Exten` do (manager.c fast_originate).
    */
   originateResponse(fields: {
     actionId: string | undefined;
     channel: string;
     context: string;
     exten: string;
+    application?: { name: string; data: string } | undefined;
     reason: number;
     uniqueid: string;
     cidNum: string;
@@ -160,8 +163,9 @@ export class EventBuilder {
       ...(fields.actionId === undefined ? [] : [['ActionID', fields.actionId] as Header]),
       ['Response', answered ? 'Success' : 'Failure'],
       ['Channel', answered ? answered.name : fields.channel],
-      ['Context', fields.context],
-      ['Exten', fields.exten],
+      ...(fields.application
+        ? ([['Application', fields.application.name], ['Data', fields.application.data]] as Header[])
+        : ([['Context', fields.context], ['Exten', fields.exten]] as Header[])),
       ['Reason', String(fields.reason)],
       ['Uniqueid', fields.uniqueid],
       ['CallerIDNum', fields.cidNum],

@@ -15,7 +15,7 @@ function extension(core: DoubleCore, name: string, kind: 'freepbx' | 'pjsip'): D
 }
 
 /** AstDB as FreePBX fills it for each user (Core.class.php), plus explicit entries. */
-function astdb(core: DoubleCore, family: string, key: string): string | undefined {
+export function astdb(core: DoubleCore, family: string, key: string): string | undefined {
   const path = `${family}/${key}`;
   const extra = core.options.astdb ?? {};
   if (Object.hasOwn(extra, path)) return extra[path];
@@ -24,7 +24,7 @@ function astdb(core: DoubleCore, family: string, key: string): string | undefine
   const user = extension(core, ext, 'freepbx');
   if (!user) return undefined;
   const fields: Record<string, Record<string, string>> = {
-    AMPUSER: { cidname: user.name, cidnum: ext, outboundcid: '', ringtimer: '0', device: ext, voicemail: 'novm' },
+    AMPUSER: { cidname: user.name, cidnum: ext, outboundcid: user.outboundCid ?? '', ringtimer: '0', device: ext, voicemail: 'novm' },
     DEVICE: { user: ext, tech: 'pjsip', dial: `PJSIP/${ext}`, type: 'fixed', default_user: ext },
   };
   return fields[family]?.[field];
@@ -47,6 +47,13 @@ function evaluate(core: DoubleCore, variable: string): string {
       aors: name.trim(),
     };
     return fields[field.trim().toLowerCase()] ?? '';
+  }
+  const dialplan = /^DIALPLAN_EXISTS\(([^,)]*)(?:,([^,)]*))?(?:,([^,)]*))?\)$/i.exec(variable);
+  if (dialplan) {
+    // The model knows no priorities beyond an extension's first, and no labels.
+    const [, context = '', exten, priority] = dialplan;
+    if (priority !== undefined && priority !== '1') return '0';
+    return (exten ? core.dialplan.exists(context, exten) : core.dialplan.hasContext(context)) ? '1' : '0';
   }
   const exists = /^DB_EXISTS\(([^/)]*)\/([^)]*)\)$/i.exec(variable);
   if (exists) return astdb(core, exists[1] ?? '', exists[2] ?? '') === undefined ? '0' : '1';

@@ -3,10 +3,11 @@
  * scripted model of what the two legs then do, with the events a Local-channel call produces.
  */
 import type { ActionHandler, AmiSession, DoubleCore } from './ami-session.js';
-import { get, getAll, isTrue } from './client-input.js';
-import { parseVariableHeader } from './dialplan.js';
-import { errorReply, type Header, reply } from './wire.js';
 import { type LegRequest, runLeg1 } from './call-simulation.js';
+import { originateVariables } from './channel-vars.js';
+import { get, getAll, isTrue } from './client-input.js';
+import { parseDialApp } from './dial-app.js';
+import { errorReply, type Header, reply } from './wire.js';
 
 /** What one Originate asked for, for tests to assert the relay's output. */
 export interface ReceivedOriginate {
@@ -19,7 +20,10 @@ export interface ReceivedOriginate {
   priority?: string;
   timeout?: string;
   callerId?: string;
+  /** The `Variable:` pairs as Asterisk parses them, names as written (`__C2C_ID`), the first of a name winning. */
   variables: Record<string, string>;
+  application?: string;
+  data?: string;
   async: boolean;
   channelId?: string;
   otherChannelId?: string;
@@ -28,11 +32,12 @@ export interface ReceivedOriginate {
 }
 
 const BLACKLISTED_APPS = ['agi', 'dbdeltree', 'exec', 'externalivr', 'mixmonitor', 'originate', 'reload', 'system'];
-const BLACKLISTED_DATA = ['curl', 'db', 'eval', 'file', 'odbc', 'realtime', 'shell'];
+const BLACKLISTED_DATA = ['CURL', 'DB', 'EVAL', 'FILE', 'ODBC', 'REALTIME', 'SHELL'];
 
+/** manager.c originate_app_permissions: application names match in any case, data words only in upper case. */
 function blacklisted(app: string, data: string | undefined): boolean {
   const a = app.toLowerCase();
-  const d = (data ?? '').toLowerCase();
+  const d = data ?? '';
   return BLACKLISTED_APPS.some((x) => a.includes(x)) || BLACKLISTED_DATA.some((x) => d.includes(x));
 }
 
@@ -69,10 +74,8 @@ export function originateHandler(record: (originate: ReceivedOriginate) => void)
   return {
     classes: ['originate'],
     async run({ session, core, headers, actionId }) {
-      const variables: Record<string, string> = {};
-      for (const value of getAll(headers, 'Variable')) {
-        for (const [name, val] of parseVariableHeader(value)) variables[name] = val;
-      }
+      const { vars, functionWrites } = originateVariables(getAll(headers, 'Variable'));
+      const variables = Object.fromEntries([...functionWrites, ...vars.entries()]);
       const isAsync = isTrue(get(headers, 'Async'));
       const error = validate(core, session, headers);
       const optional = (name: string, header: string) => {
@@ -90,6 +93,8 @@ export function originateHandler(record: (originate: ReceivedOriginate) => void)
         ...optional('timeout', 'Timeout'),
         ...optional('callerId', 'CallerID'),
         variables,
+        ...optional('application', 'Application'),
+        ...optional('data', 'Data'),
         async: isAsync,
         ...optional('channelId', 'ChannelId'),
         ...optional('otherChannelId', 'OtherChannelId'),
@@ -98,6 +103,8 @@ export function originateHandler(record: (originate: ReceivedOriginate) => void)
       if (error) return session.send(errorReply(actionId, error));
 
       const timeout = Number.parseInt(get(headers, 'Timeout') ?? '', 10);
+      const application = get(headers, 'Application') || undefined;
+      const data = get(headers, 'Data') ?? '';
       const request: LegRequest = {
         actionId: isAsync ? actionId : undefined,
         channel: get(headers, 'Channel') ?? '',
@@ -105,7 +112,9 @@ export function originateHandler(record: (originate: ReceivedOriginate) => void)
         exten: get(headers, 'Exten') ?? '',
         timeoutMs: Number.isFinite(timeout) ? timeout : 30_000,
         callerId: get(headers, 'CallerID'),
-        variables,
+        vars,
+        application: application === undefined ? undefined : { name: application, data },
+        dial: application?.toLowerCase() === 'dial' ? parseDialApp(data) : undefined,
         channelId: get(headers, 'ChannelId') || undefined,
         otherChannelId: get(headers, 'OtherChannelId') || undefined,
         reportOutcome: isAsync,

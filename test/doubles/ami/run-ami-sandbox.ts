@@ -1,10 +1,14 @@
 /**
  * Runs the AMI double with the developer-sandbox script (FreePBX-like extensions 1001–1005, user
- * relay/relaysecret) so the relay has a PBX to call locally. Port: argv[2], else AMI_SANDBOX_PORT,
- * else 5038. Prints one JSON line with the address, then runs until SIGINT/SIGTERM.
+ * relay/relaysecret, the README's recording subroutine installed) so the relay has a PBX to call
+ * locally. Port: argv[2], else AMI_SANDBOX_PORT, else 5038. Prints one JSON line with the address,
+ * then, as each call ends, one line with what its legs received: caller IDs, the variables
+ * (C2C_PAGE, C2C_REF…), the warning prompts and the recording's file, which is never written.
+ * Runs until SIGINT/SIGTERM.
  */
 import { sandboxAmiOptions } from './ami-double-options.js';
 import { startAmiDouble } from './ami-double.js';
+import type { LegReceived, ReceivedCall } from './received-call.js';
 
 function portFrom(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -13,8 +17,19 @@ function portFrom(value: string | undefined): number | undefined {
   return port;
 }
 
+function leg(received: LegReceived | undefined): Record<string, unknown> | undefined {
+  if (!received) return undefined;
+  const { channel, callerIdNum, callerIdName, variables, prompts, freepbx } = received;
+  return { channel, caller_id: `"${callerIdName}" <${callerIdNum}>`, variables, prompts, ...(freepbx ? { freepbx } : {}) };
+}
+
+function report(call: ReceivedCall): void {
+  const line = { ami_sandbox_call: { action_id: call.actionId, leg1: leg(call.leg1), leg2: leg(call.leg2), recording: call.recording } };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
 const port = portFrom(process.argv[2]) ?? portFrom(process.env.AMI_SANDBOX_PORT) ?? 5038;
-const double = await startAmiDouble({ ...sandboxAmiOptions(), port });
+const double = await startAmiDouble({ ...sandboxAmiOptions(), port, onCallEnd: report });
 process.stdout.write(`${JSON.stringify({ ami_sandbox: { host: double.host, port: double.port } })}\n`);
 
 const stop = () => {

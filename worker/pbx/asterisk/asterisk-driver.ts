@@ -1,7 +1,7 @@
 /**
  * PbxDriver for Asterisk / FreePBX over AMI: one persistent authenticated connection per driver,
  * shared by every call; Originate with Async true; progress from OriginateResponse, DialEnd and
- * Hangup events (SPEC §5, asterisk-ami.md §3–§5).
+ * Hangup events (SPEC §5, asterisk-ami.md §3–§5); call options of SPEC §8 (originate-action.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { AsteriskSettings } from '../../../shared/accounts/pbx-settings.js';
@@ -11,8 +11,9 @@ import type { CallAccepted, CallObserver, DriverDeps, PbxDriver, PbxTestResult, 
 import { AmiEncodeError, encodeAction, headersToObject, headerValue } from './ami-codec.js';
 import { AmiConnection } from './ami-connection.js';
 import { CallRegistry } from './call-registry.js';
-import { DialAsResolver } from './dial-as-lookup.js';
+import { type AmiSend, DialAsResolver } from './dial-as-lookup.js';
 import { assertPlaceable, buildOriginate, channelIds } from './originate-action.js';
+import { recordingPlan, RecordingSubroutine } from './recording.js';
 
 /** Knobs with production defaults; tests shorten them. */
 export interface AsteriskDriverTuning {
@@ -51,12 +52,16 @@ export function createAsteriskDriver(
   });
   const calls = new CallRegistry({ logger, causeGraceMs: tuning.causeGraceMs, maxCallMs: tuning.maxCallMs });
   connection.onEvent((event) => calls.onEvent(event));
-  const resolver = new DialAsResolver(settings, (headers) => connection.send(headers), { ttlMs: tuning.lookupTtlMs });
+  const send: AmiSend = (headers) => connection.send(headers);
+  const resolver = new DialAsResolver(settings, send, { ttlMs: tuning.lookupTtlMs });
+  const recordingSubroutine = new RecordingSubroutine(settings, send, tuning.lookupTtlMs);
 
   async function placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted> {
     assertPlaceable(call);
     await connection.ready();
     const identity = await resolver.resolve(call.dialAs);
+    const recording = call.record === undefined ? undefined : recordingPlan(settings, call.requestId);
+    if (recording) await recordingSubroutine.ensure();
     const actionId = `c2c-${randomUUID()}`;
     const headers = buildOriginate({
       call,
@@ -66,6 +71,7 @@ export function createAsteriskDriver(
       callerIdName: settings.caller_id_name ?? identity.callerIdName ?? DEFAULT_CALLER_NAME,
       callerIdNumber: identity.callerIdNumber,
       freepbx: identity.mode === 'freepbx',
+      ...(recording === undefined ? {} : { recording }),
     });
     try {
       encodeAction(headers);
@@ -92,7 +98,11 @@ export function createAsteriskDriver(
       throw err;
     }
     const responseData = headersToObject(reply.response.headers);
-    if (headerValue(reply.response, 'Response') === 'Success') return { responseData, progressFollows: true };
+    if (headerValue(reply.response, 'Response') === 'Success') {
+      // MixMonitor starts once leg 2 answers and has heard the warning: until then it is only requested.
+      const recorded = recording === undefined ? {} : { recording: { path: recording.path, state: 'requested' } };
+      return { responseData: { ...responseData, ...recorded }, progressFollows: true };
+    }
     calls.forget(ids);
     const message = headerValue(reply.response, 'Message') ?? 'The PBX refused the call request.';
     throw new AppError('pbx_error', message, { responseData });
@@ -102,7 +112,8 @@ export function createAsteriskDriver(
     try {
       await connection.ready();
       const lookups = await resolver.probe();
-      return { ok: lookups.ok, detail: `Logged in (${connection.banner ?? 'no banner'}); ${lookups.detail}` };
+      const recordingDetail = await recordingSubroutine.describe();
+      return { ok: lookups.ok, detail: `Logged in (${connection.banner ?? 'no banner'}); ${lookups.detail}; ${recordingDetail}` };
     } catch (err) {
       const appError = err instanceof AppError ? err : new AppError('internal_error', undefined, { cause: err });
       return { ok: false, detail: `${appError.code}: ${appError.message}${causeCode(appError)}` };

@@ -94,7 +94,7 @@ export function leg1Answered(facts: CallFacts, ids: CallIds): boolean {
   if (facts.originate?.success) return true;
   const own = facts.dials.get(ids.leg1);
   if (own?.caller === undefined && own?.status?.toUpperCase() === 'ANSWER') return true;
-  // Leg 1's channel only dials leg 2 once it runs the Originate's Context/Exten, i.e. answered.
+  // Leg 1's channel only dials leg 2 once it runs the Originate's Application (Dial), i.e. answered.
   return leg2Dials(facts, ids).length > 0;
 }
 

@@ -1,11 +1,18 @@
 /**
- * Pure construction of the click-to-call Originate (asterisk-ami.md §3.5). Every value is built
- * by the relay from validated parts; request data never chooses a header or variable name, and
- * there is no Application/Data path at all.
+ * Pure construction of the click-to-call Originate (asterisk-ami.md §3.5, §3.7). Every value is
+ * built by the relay from validated parts; request data never chooses a header or variable name.
+ *
+ * Leg 1 answers, then runs `Dial` (the Application) to reach leg 2 through a Local channel in the
+ * context the call is placed from, so leg 2 rings no longer than `timeout` whatever that context
+ * does. `Context`/`Exten`/`Priority` are sent too: Asterisk then still refuses a number the context
+ * cannot route ("Extension does not exist.") before anything rings, and runs the Application.
  */
 import { AppError } from '../../../shared/errors.js';
 import type { PlaceCall } from '../pbx-driver.js';
 import type { AmiHeader } from './ami-codec.js';
+import { callVariables } from './channel-variables.js';
+import { dialData, warningPrompts } from './dial-data.js';
+import type { RecordingPlan } from './recording.js';
 
 const NUMBER = /^\+?[0-9*#]{1,32}$/;
 const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -20,8 +27,10 @@ export interface OriginatePlan {
   context: string;
   callerIdName: string;
   callerIdNumber: string;
-  /** FreePBX honours `TRUNK_RING_TIMER` as the trunk ring time of leg 2 (§3.7 option 2). */
+  /** FreePBX decides who is calling from leg 2's caller-ID number and sets leg 2's outbound caller ID itself (§3.5). */
   freepbx: boolean;
+  /** Set when the call is recorded (recording.ts). */
+  recording?: RecordingPlan;
 }
 
 /** Uniqueids for the two halves of leg 1, so every later event of the call carries our id. */
@@ -39,6 +48,8 @@ export function assertPlaceable(call: PlaceCall): void {
   if (!Number.isInteger(call.timeoutSeconds) || call.timeoutSeconds < 1 || call.timeoutSeconds > 120) {
     throw bad('timeout');
   }
+  if (call.firstCallerId !== undefined && !NUMBER.test(call.firstCallerId)) throw bad('first_callerid');
+  if (call.secondCallerId !== undefined && !NUMBER.test(call.secondCallerId)) throw bad('second_callerid');
 }
 
 export function isCallerNumber(value: string): boolean {
@@ -75,11 +86,34 @@ export function parseCallerId(value: string): { name?: string; number?: string }
   return NUMBER.test(trimmed) ? { number: trimmed } : { name: trimmed };
 }
 
+/**
+ * The caller-ID number leg 2's Dial must force (`f()`), if any. Leg 2 inherits leg 1's caller ID,
+ * which is `first_callerid` when one is asked for; FreePBX must still see the dial_as number on
+ * leg 2 to know who is calling, and gets `second_callerid` through TRUNKCIDOVERRIDE instead
+ * (channel-variables.ts). Elsewhere the context decides who is calling and leg 2 simply goes out
+ * with `second_callerid`. With neither option nothing is forced: leg 2 is placed as before.
+ */
+export function leg2CallerId(plan: Pick<OriginatePlan, 'call' | 'callerIdNumber' | 'freepbx'>): string | undefined {
+  const { firstCallerId, secondCallerId } = plan.call;
+  if (!plan.freepbx && secondCallerId !== undefined) return secondCallerId;
+  return firstCallerId === undefined ? undefined : plan.callerIdNumber;
+}
+
 export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
-  const { call } = plan;
+  const { call, recording } = plan;
   const ids = channelIds(call.requestId);
   const channel = plan.channelTemplate.replaceAll('{dial_first}', call.dialFirst).replaceAll('{context}', plan.context);
-  const headers: AmiHeader[] = [
+  const forced = leg2CallerId(plan);
+  const data = dialData({
+    dialSecond: call.dialSecond,
+    context: plan.context,
+    timeoutSeconds: call.timeoutSeconds,
+    ...(forced === undefined ? {} : { forcedCallerId: forced }),
+    ...(recording === undefined
+      ? {}
+      : { announce: warningPrompts(call.record?.warning ?? 1, recording.warningPrompt), calleeSubroutine: recording.subroutine }),
+  });
+  return [
     ['Action', 'Originate'],
     ['ActionID', plan.actionId],
     ['Channel', channel],
@@ -87,10 +121,13 @@ export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
     ['Exten', call.dialSecond],
     ['Priority', '1'],
     ['Timeout', String(call.timeoutSeconds * 1000)],
-    ['CallerID', buildCallerId(plan.callerIdName, plan.callerIdNumber)],
-    ['Variable', `C2C_ID=${call.requestId}`],
+    // Leg 1's caller ID and connected line: what the dial_first phone shows.
+    ['CallerID', buildCallerId(plan.callerIdName, call.firstCallerId ?? plan.callerIdNumber)],
+    ['Application', 'Dial'],
+    ['Data', data],
+    ...callVariables(call, plan.freepbx),
+    ['Async', 'true'],
+    ['ChannelId', ids.leg1],
+    ['OtherChannelId', ids.leg2],
   ];
-  if (plan.freepbx) headers.push(['Variable', `TRUNK_RING_TIMER=${call.timeoutSeconds}`]);
-  headers.push(['Async', 'true'], ['ChannelId', ids.leg1], ['OtherChannelId', ids.leg2]);
-  return headers;
 }

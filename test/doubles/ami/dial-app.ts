@@ -1,0 +1,52 @@
+/**
+ * The `Dial` application as an Originate `Application` runs it on leg 1 once it answers
+ * (apps/app_dial.c): `Dial(Tech/data[&…],timeout,options)`. The double models one Local target and
+ * the options the relay can use: `f()` (caller ID sent to the callee), `A(called:calling)`
+ * (announcement after the callee answers, before the bridge) and `U(context^arg^…)` (a Gosub on
+ * the answered callee, before the bridge). Others are kept by letter for tests to see.
+ */
+import { parseAppOptions, separateArgs } from './app-args.js';
+import { parseCallerId } from './wire.js';
+
+export interface DialApp {
+  target: { tech: string; number: string; context: string };
+  /** Dial's answer timeout; undefined when none was given (Dial then rings as long as the callee does). */
+  timeoutMs: number | undefined;
+  options: Map<string, string>;
+  /** `f(x)`: the callee's caller ID (its connected line crossed over); undefined without `f` or with an empty one. */
+  forcedCallerId: { num: string; name: string } | undefined;
+  announce: { called: string | undefined; calling: string | undefined };
+  gosub: { context: string; args: string[] } | undefined;
+}
+
+/** Dial declares four arguments: peers, timeout, options, URL. */
+const DIAL_ARGS = 4;
+
+export function parseDialApp(data: string): DialApp {
+  const [peers = '', timeout = '', optionText = ''] = separateArgs(data, ',', DIAL_ARGS);
+  const peer = peers.split('&')[0] ?? '';
+  const slash = peer.indexOf('/');
+  const [number = '', context = 'default'] = peer.slice(slash + 1).split('/')[0]?.split('@') ?? [];
+  // The answer timeout may be `answer^progress`; a non-positive or unreadable one means none.
+  const seconds = Number.parseFloat(timeout.split('^')[0] ?? '');
+  const options = parseAppOptions(optionText);
+  const forced = options.get('f');
+  const announce = options.get('A');
+  const [called, calling] = announce === undefined ? [] : splitOnce(announce, ':');
+  const gosub = options.get('U');
+  const [gosubContext = '', ...gosubArgs] = gosub === undefined ? [] : gosub.split('^');
+  return {
+    target: { tech: peer.slice(0, Math.max(slash, 0)), number, context },
+    timeoutMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
+    options,
+    forcedCallerId: forced ? parseCallerId(forced) : undefined,
+    announce: { called: called || undefined, calling: calling || undefined },
+    gosub: gosub === undefined ? undefined : { context: gosubContext, args: gosubArgs },
+  };
+}
+
+/** `strsep(&arg, ":")`: the part before the first `:`, and everything after it (if there was one). */
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
