@@ -30,6 +30,19 @@ export interface CallJob {
   ref?: string;
   record?: boolean;
   warning?: RecordingWarning;
+  /** What a saved click-to-call endpoint (SPEC §10) adds to the call, validated when it was saved. */
+  endpoint?: EndpointCallSettings;
+}
+
+/** A saved endpoint's settings for the PBX, as the job carries them (names and values validated at save time). */
+export interface EndpointCallSettings {
+  /** custom_application_vars: set as channel variables C2C_APP_<NAME>. */
+  application_vars?: Record<string, string>;
+  /** custom_sip_headers.out: added to the outgoing leg's INVITE. */
+  sip_headers?: Record<string, string>;
+  /** music_on_hold.media_id: the PBX's music-on-hold class. */
+  music_on_hold?: string;
+  ringback?: string;
 }
 
 /** DialogTech's `warning`: 0 none, 1 both parties, 2 the first leg (the agent) only, 3 the second leg (the third party) only. */
@@ -37,6 +50,7 @@ export type RecordingWarning = 0 | 1 | 2 | 3;
 
 const number = { type: 'string', pattern: '^\\+?[0-9*#]{1,32}$' } as const;
 const freeText = { type: 'string', pattern: '^[^\\x00-\\x1f\\x7f]*$' } as const;
+const nameValues = { type: 'object', maxProperties: 20, propertyNames: { pattern: '^[A-Za-z0-9_-]{1,64}$' }, additionalProperties: { ...freeText, maxLength: 256 } } as const;
 
 const callJobSchema = {
   type: 'object',
@@ -57,6 +71,16 @@ const callJobSchema = {
     ref: { ...freeText, maxLength: 32 },
     record: { type: 'boolean' },
     warning: { enum: [0, 1, 2, 3] },
+    endpoint: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        application_vars: nameValues,
+        sip_headers: nameValues,
+        music_on_hold: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+        ringback: { type: 'string', pattern: '^[A-Za-z0-9_/-]{1,128}$' },
+      },
+    },
   },
 } as const;
 

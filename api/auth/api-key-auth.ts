@@ -52,6 +52,15 @@ export class ApiKeyAuth {
     return caller;
   }
 
+  /**
+   * The account itself as the caller, for a public saved endpoint that needs no key (`keyId` is
+   * empty): its policy and limits apply exactly as for a keyed request.
+   */
+  async forAccount(accountId: string): Promise<Caller | undefined> {
+    const account = await this.accounts.getAccount(accountId);
+    return account && { account, keyId: '', policy: this.compiled(account) };
+  }
+
   private async load(hash: string): Promise<Caller | undefined> {
     const entry = await this.accounts.resolveKeyHash(hash);
     if (!entry) return undefined;

@@ -15,7 +15,7 @@ export interface Click2CallRequest {
 
 const number = { type: 'string', pattern: NUMBER_PATTERN } as const;
 
-const schema = {
+export const schema = {
   type: 'object',
   required: ['dial_first', 'dial_second'],
   properties: {

@@ -36,34 +36,38 @@ export function parseHistoryFilter(query: Record<string, unknown>): HistoryFilte
 export function historyRoute(deps: { accounts: AccountStore; statusStore: StatusStore }) {
   return async (req: Request, res: Response): Promise<void> => {
     const account = await deps.accounts.requireAccount(req.params.id as string);
-    const query = req.query as Record<string, unknown>;
-    const filter = parseHistoryFilter(query);
-    const format = query.format === undefined ? undefined : String(query.format);
-    if (format !== undefined) {
-      if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new AppError('invalid_request', 'format must be csv or ndjson');
-      await stream(res, format as ExportFormat, scanHistory(deps.statusStore, account.id, filter), account.id);
-      return;
-    }
-    const limit = Math.min(Math.max(Number(query.limit) || 50, 1), 200);
-    const before = query.before === undefined ? undefined : Number(query.before);
-    if (before !== undefined && !Number.isFinite(before)) throw new AppError('invalid_request', 'before must be a time in Unix milliseconds (the next_before of a previous page)');
-    const pageFilter = before === undefined ? filter : { ...filter, until: Math.min(before - 1, filter.until ?? Infinity) };
-    const requests: HistoryRow[] = [];
-    let lastMs: number | undefined;
-    for await (const { row, atMs } of scanHistory(deps.statusStore, account.id, pageFilter)) {
-      requests.push(row);
-      lastMs = atMs;
-      if (requests.length === limit) break;
-    }
-    res.json({ requests, next_before: requests.length === limit ? lastMs : null });
+    await answerHistory(res, deps.statusStore, deps.statusStore.historyKey(account.id), req.query as Record<string, unknown>, account.id);
   };
 }
 
+/** One history index (an account's, or a saved endpoint's) as a JSON page or a streamed export. */
+export async function answerHistory(res: Response, store: StatusStore, indexKey: string, query: Record<string, unknown>, name: string): Promise<void> {
+  const filter = parseHistoryFilter(query);
+  const format = query.format === undefined ? undefined : String(query.format);
+  if (format !== undefined) {
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new AppError('invalid_request', 'format must be csv or ndjson');
+    await stream(res, format as ExportFormat, scanHistory(store, indexKey, filter), name);
+    return;
+  }
+  const limit = Math.min(Math.max(Number(query.limit) || 50, 1), 200);
+  const before = query.before === undefined ? undefined : Number(query.before);
+  if (before !== undefined && !Number.isFinite(before)) throw new AppError('invalid_request', 'before must be a time in Unix milliseconds (the next_before of a previous page)');
+  const pageFilter = before === undefined ? filter : { ...filter, until: Math.min(before - 1, filter.until ?? Infinity) };
+  const requests: HistoryRow[] = [];
+  let lastMs: number | undefined;
+  for await (const { row, atMs } of scanHistory(store, indexKey, pageFilter)) {
+    requests.push(row);
+    lastMs = atMs;
+    if (requests.length === limit) break;
+  }
+  res.json({ requests, next_before: requests.length === limit ? lastMs : null });
+}
+
 /** Writes rows in 64 KB chunks, waiting for the client to drain each; stops when the client goes away. */
-async function stream(res: Response, format: ExportFormat, rows: AsyncGenerator<{ row: HistoryRow }>, accountId: string): Promise<void> {
+async function stream(res: Response, format: ExportFormat, rows: AsyncGenerator<{ row: HistoryRow }>, name: string): Promise<void> {
   res.status(200);
   res.setHeader('Content-Type', CONTENT_TYPES[format]);
-  res.setHeader('Content-Disposition', `attachment; filename="requests-${accountId}.${format}"`);
+  res.setHeader('Content-Disposition', `attachment; filename="requests-${name}.${format}"`);
   res.setHeader('Cache-Control', 'no-store');
   let chunk = headerLine(format);
   let gone = false;

@@ -32,11 +32,11 @@ const PAGE_SIZE = 500;
  * The account's requests, newest first, a page of ids and one MGET of their documents at a time:
  * an export of any size holds one page in memory. `atMs` lets a caller page on.
  */
-export async function* scanHistory(store: StatusStore, accountId: string, filter: HistoryFilter): AsyncGenerator<{ row: HistoryRow; atMs: number }> {
+export async function* scanHistory(store: StatusStore, indexKey: string, filter: HistoryFilter): AsyncGenerator<{ row: HistoryRow; atMs: number }> {
   let until = filter.until;
   let skip = 0;
   for (;;) {
-    const ids = await store.history(accountId, { limit: PAGE_SIZE, skip, ...(until === undefined ? {} : { until }), ...(filter.since === undefined ? {} : { since: filter.since }) });
+    const ids = await store.history(indexKey, { limit: PAGE_SIZE, skip, ...(until === undefined ? {} : { until }), ...(filter.since === undefined ? {} : { since: filter.since }) });
     const docs = await store.getMany(ids.map((entry) => entry.id));
     for (const [i, entry] of ids.entries()) {
       const doc = docs[i];

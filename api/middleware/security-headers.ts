@@ -28,7 +28,8 @@ const CORS = Object.entries(CORS_HEADERS);
 export function standardHeaders(req: Request, res: Response, next: NextFunction): void {
   for (const [name, value] of SECURITY) res.setHeader(name, value);
   const path = req.path;
-  if (path === '/v1' || path.startsWith('/v1/')) {
+  // Saved endpoints answer CORS per endpoint (their allowed_origins): api/routes/clicktocall-routes.ts.
+  if ((path === '/v1' || path.startsWith('/v1/')) && !path.startsWith('/v1/clicktocall/')) {
     for (const [name, value] of CORS) res.setHeader(name, value);
     if (req.method === 'OPTIONS') {
       res.statusCode = 204;

@@ -1,9 +1,9 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import type { Logger } from 'pino';
 import type { AccountStore } from '../../shared/accounts/account-store.js';
 import { isPbxKind, type PbxKind } from '../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../shared/errors.js';
-import { safeEqual } from '../../shared/security/tokens.js';
+import { bodyOf, requireAdmin } from '../auth/require-admin.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import { historyRoute } from '../history/history-route.js';
 
@@ -16,25 +16,9 @@ export interface AdminRouteDeps {
   logger: Logger;
 }
 
-function requireAdmin(adminToken: string) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const token = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, '').trim() : '';
-    if (!safeEqual(adminToken, token)) throw new AppError('unauthorized');
-    next();
-  };
-}
-
 function pbxKind(value: string | undefined): PbxKind {
   if (!isPbxKind(value)) throw new AppError('not_found', 'PBX type must be asterisk, switchvox or other');
   return value;
-}
-
-function bodyOf(req: Request): Record<string, unknown> {
-  if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
-    throw new AppError('invalid_request', 'Send a JSON object with Content-Type: application/json');
-  }
-  return req.body as Record<string, unknown>;
 }
 
 /** The admin API of SPEC §4 under `/admin/v1`: real HTTP statuses, `{"error":{"code","message"}}`. */

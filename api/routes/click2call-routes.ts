@@ -1,30 +1,48 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { AppError } from '../../shared/errors.js';
 import type { Click2CallService } from '../click2call/click2call-service.js';
-import { presentedApiKey, redactUrl, requestFields } from '../middleware/request-context.js';
-import { sendJson } from '../middleware/send-json.js';
+import { linkPreviewReason } from '../link-preview/link-preview.js';
+import { presentedApiKey, redactUrl } from '../middleware/request-context.js';
+import { callFields, clientAddress, sendCallResult } from './call-http.js';
 
-/** `GET|POST /v1/click2call`: always HTTP 200 with `{"response": …}` (SPEC §2). */
+export const LINK_PREVIEW_MESSAGE = 'not dialed: link preview';
+
+/**
+ * A pasted click2call URL is fetched by chat and mail unfurlers before anyone clicks it. They are
+ * refused here, before the service authenticates, counts or stores anything, with the documented
+ * 200 answer (the app's error edge turns the AppError into `{"response": …}` without a status URL).
+ */
+export function refuseLinkPreview(res: Response): never {
+  res.setHeader('Cache-Control', 'no-store');
+  throw new AppError('invalid_request', LINK_PREVIEW_MESSAGE);
+}
+
+/** `GET|POST /v1/click2call`: always HTTP 200 with `{"response": …}` (SPEC §2); HEAD never dials (SPEC §11). */
 export function click2callRoutes(service: Click2CallService): Router {
   const router = Router();
-  router.all('/v1/click2call', async (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      res.setHeader('Allow', 'GET, POST, OPTIONS');
-      res.status(405).json({ error: { code: 'invalid_request', message: 'Use GET or POST.' } });
-      return;
-    }
-    const fields = requestFields(req);
-    const idempotencyKey = req.get('idempotency-key');
-    if (idempotencyKey !== undefined) fields.idempotency_key = idempotencyKey;
-    const { response, retryAfterSeconds } = await service.handle({
+
+  const placeCall = async (req: Request, res: Response) => {
+    if (linkPreviewReason(req.method, req.headers) !== undefined) refuseLinkPreview(res);
+    const fields = callFields(req);
+    const result = await service.handle({
       fields,
       apiKey: presentedApiKey(req, fields),
       requestUrl: redactUrl(req.originalUrl),
       httpMethod: req.method,
-      clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      clientAddress: clientAddress(req),
     });
-    res.setHeader('Cache-Control', 'no-store');
-    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
-    sendJson(res, 200, { response });
-  });
+    sendCallResult(res, result);
+  };
+
+  router
+    .route('/v1/click2call')
+    // Registered on its own (Express would hand HEAD to the GET handler) so HEAD can never reach the service.
+    .head((_req, res) => refuseLinkPreview(res))
+    .get(placeCall)
+    .post(placeCall)
+    .all((_req, res) => {
+      res.setHeader('Allow', 'GET, POST, HEAD, OPTIONS');
+      res.status(405).json({ error: { code: 'invalid_request', message: 'Use GET or POST.' } });
+    });
   return router;
 }

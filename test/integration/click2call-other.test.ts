@@ -108,7 +108,7 @@ describe('click2call end to end with the other (HTTP) driver', function () {
     expect(answer.status).to.equal('success');
     expect(relay.logs.text).to.not.contain(apiKey);
     expect(relay.logs.text).to.not.contain('pbx-pass-1');
-    const lines = relay.logs.parsed().filter((line) => line.msg === 'click2call queued');
+    const lines = relay.logs.parsed().filter((line) => line.msg === 'call queued');
     expect(lines.length).to.be.greaterThan(0);
     expect(lines.every((line) => typeof line.request_id === 'string')).to.equal(true);
   });

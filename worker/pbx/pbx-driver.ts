@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RecordingWarning } from '../../shared/call-job.js';
+import type { EndpointCallSettings, RecordingWarning } from '../../shared/call-job.js';
 
 /** One click-to-call, as the driver receives it: values already validated and normalised by the API. */
 export interface PlaceCall {
@@ -19,6 +19,8 @@ export interface PlaceCall {
   page?: string;
   ref?: string;
   record?: { warning: RecordingWarning };
+  /** A saved endpoint's PBX settings (channel variables, SIP headers, music on hold, ringback). */
+  endpoint?: EndpointCallSettings;
 }
 
 /** Call progress after the PBX accepted the call request (SPEC §3 states). */
