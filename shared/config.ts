@@ -34,6 +34,12 @@ export interface Config {
   reloadWindowSeconds: number;
   unauthenticatedPerMinute: number;
   allowPrivatePbxAddresses: boolean;
+  /** Lets webhook deliveries reach loopback, link-local and private addresses (on-premises receivers, tests). */
+  allowPrivateWebhookAddresses: boolean;
+  /** One delivery attempt's deadline: connect, send and answer. */
+  webhookTimeoutMs: number;
+  /** The first retry's wait; doubled on each failure, at most an hour, for 24 h. */
+  webhookRetryBaseMs: number;
   trustProxy: TrustProxy;
   shutdownTimeoutMs: number;
 }
@@ -66,6 +72,9 @@ const envSchema = {
     RELOAD_WINDOW_SECONDS: int(0, 3600),
     UNAUTHENTICATED_PER_MINUTE: int(1, 1000000),
     ALLOW_PRIVATE_PBX_ADDRESSES: bool,
+    ALLOW_PRIVATE_WEBHOOK_ADDRESSES: bool,
+    WEBHOOK_TIMEOUT_MS: int(100, 60000),
+    WEBHOOK_RETRY_BASE_MS: int(10, 3600000),
     TRUST_PROXY: { type: 'string', minLength: 1, maxLength: 1000 },
     SHUTDOWN_TIMEOUT_MS: int(100, 600000),
   },
@@ -174,6 +183,9 @@ export function parseConfig(rawEnv: Env): Config {
     reloadWindowSeconds: num('RELOAD_WINDOW_SECONDS', 10),
     unauthenticatedPerMinute: num('UNAUTHENTICATED_PER_MINUTE', 60),
     allowPrivatePbxAddresses: v.ALLOW_PRIVATE_PBX_ADDRESSES === true,
+    allowPrivateWebhookAddresses: v.ALLOW_PRIVATE_WEBHOOK_ADDRESSES === true,
+    webhookTimeoutMs: num('WEBHOOK_TIMEOUT_MS', 10000),
+    webhookRetryBaseMs: num('WEBHOOK_RETRY_BASE_MS', 10000),
     trustProxy,
     shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_MS', 10000),
   };

@@ -1,5 +1,6 @@
 import type { CallJob, RecordingWarning } from '../../shared/call-job.js';
 import { FieldInput, FREE_TEXT_PATTERN, NUMBER_PATTERN, scalar } from './field-values.js';
+import { isWebhookUrl, WEBHOOK_URL_MAX, WEBHOOK_URL_MESSAGE, WEBHOOK_URL_PATTERN } from '../../shared/webhooks/webhook-settings.js';
 
 /** What the API's answer waits for (SPEC §8): the PBX's verdict, leg 1 answered, or both legs connected. */
 export const WAIT_FOR = ['verdict', 'answered', 'connected'] as const;
@@ -18,6 +19,8 @@ export interface CallOptions {
   record: boolean;
   warning: RecordingWarning;
   idempotencyKey?: string;
+  /** Where this request's state changes are also POSTed (SPEC §11); its host must be one of the account's callback_hosts. */
+  statusCallback?: string;
 }
 
 export const MAX_WAIT_SECONDS = 130;
@@ -37,6 +40,7 @@ export const CALL_OPTION_PROPERTIES = {
   record: { type: 'string', enum: ['0', '1'] },
   warning: { type: 'string', enum: ['0', '1', '2', '3'] },
   idempotency_key: { type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' },
+  status_callback: { type: 'string', maxLength: WEBHOOK_URL_MAX, pattern: WEBHOOK_URL_PATTERN },
 } as const;
 
 const NUMBER_MESSAGE = 'must be a phone number: digits, optionally a leading +, * and # (spaces, dashes, dots and brackets are ignored), at most 32';
@@ -52,13 +56,14 @@ export const CALL_OPTION_MESSAGES: Record<string, string> = {
   record: 'record must be 0 or 1',
   warning: 'warning must be 0 (none), 1 (both parties), 2 (first leg only) or 3 (second leg only)',
   idempotency_key: 'idempotency_key must be 1-128 printable ASCII characters',
+  status_callback: `status_callback ${WEBHOOK_URL_MESSAGE}`,
 };
 
 /** Puts the call option fields, normalised, into `input` for validation. */
 export function takeCallOptionFields(fields: Record<string, unknown>, input: FieldInput): void {
   input.takeNumber('first_callerid', fields.first_callerid);
   input.takeNumber('second_callerid', fields.second_callerid);
-  for (const name of ['timeout', 'wait', 'page', 'ref', 'record', 'warning', 'idempotency_key']) input.take(name, scalar(fields[name]));
+  for (const name of ['timeout', 'wait', 'page', 'ref', 'record', 'warning', 'idempotency_key', 'status_callback']) input.take(name, scalar(fields[name]));
   input.take('wait_for', scalar(fields.wait_for)?.toLowerCase());
 }
 
@@ -74,6 +79,7 @@ export function readCallOptions(values: Record<string, string>, problems: Set<st
   const record = values.record === '1';
   const warning = (values.warning === undefined ? (record ? 1 : 0) : Number(values.warning)) as RecordingWarning;
   if (!record && warning !== 0) problems.add('warning needs record=1: the warning announces a recording');
+  if (values.status_callback !== undefined && !isWebhookUrl(values.status_callback)) problems.add(CALL_OPTION_MESSAGES.status_callback as string);
   return {
     timeout,
     wait,
@@ -85,6 +91,7 @@ export function readCallOptions(values: Record<string, string>, problems: Set<st
     ...(values.page === undefined ? {} : { page: values.page }),
     ...(values.ref === undefined ? {} : { ref: values.ref }),
     ...(values.idempotency_key === undefined ? {} : { idempotencyKey: values.idempotency_key }),
+    ...(values.status_callback === undefined ? {} : { statusCallback: values.status_callback }),
   };
 }
 
@@ -98,6 +105,8 @@ export function optionData(options: CallOptions): Record<string, unknown> {
     ...(options.page === undefined ? {} : { page: options.page }),
     ...(options.ref === undefined ? {} : { ref: options.ref }),
     ...(options.record ? { record: 1, warning: options.warning } : {}),
+    // The webhook fan-out reads it here (worker/webhooks/plan-deliveries.ts); the status store flags it.
+    ...(options.statusCallback === undefined ? {} : { status_callback: options.statusCallback }),
   };
 }
 

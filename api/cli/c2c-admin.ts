@@ -17,6 +17,11 @@ Environment: C2C_ADMIN_URL (default http://localhost:8080), ADMIN_TOKEN (require
   c2c-admin policy set <account_id> (--json '<policy>' | --file <policy.json>)
   c2c-admin requests <account_id> [--limit <n>] [--before <unix_ms>] [--ref <ref>] [--state <state>]
                      [--since <unix_s|iso>] [--until <unix_s|iso>] [--format csv|ndjson]
+  c2c-admin webhooks set <account_id> (--json '[{"url":…,"events":["state_changed"]}]' | --file <list.json>)
+  c2c-admin webhooks get <account_id>
+  c2c-admin webhooks hosts <account_id> (--json '{"hosts":["crm.example.com"]}' | --file <hosts.json>)
+  c2c-admin webhooks deliveries <account_id> [--limit <n>]
+  c2c-admin webhooks resend <account_id> <delivery_id>
 
 Prints the API's JSON answer; exits 1 when the API answers an error. With --format, writes the whole
 filtered history to stdout as it streams in, and its progress to stderr.`;
@@ -89,6 +94,21 @@ export function toCall(argv: string[]): Call {
     case 'policy set':
       need(a);
       return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/policy`, body: settings() };
+    case 'webhooks set':
+      need(a);
+      return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/webhooks`, body: settings() };
+    case 'webhooks get':
+      need(a);
+      return { method: 'GET', path: `/admin/v1/accounts/${enc(a as string)}/webhooks` };
+    case 'webhooks hosts':
+      need(a);
+      return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/webhooks/callback-hosts`, body: settings() };
+    case 'webhooks deliveries':
+      need(a);
+      return { method: 'GET', path: `/admin/v1/accounts/${enc(a as string)}/webhooks/deliveries${values.limit === undefined ? '' : `?limit=${enc(values.limit)}`}` };
+    case 'webhooks resend':
+      need(a, b);
+      return { method: 'POST', path: `/admin/v1/accounts/${enc(a as string)}/webhooks/deliveries/${enc(b as string)}/resend` };
     default:
       if (group === 'requests' && action !== undefined) {
         const query = new URLSearchParams();

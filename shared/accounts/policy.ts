@@ -50,7 +50,7 @@ export const DEFAULT_POLICY: Policy = {
 };
 
 const patterns = { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 } } as const;
-const policySchema = {
+export const policySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {

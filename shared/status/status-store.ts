@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
+import { untilAnswered } from '../redis-retry.js';
 import { isLegacyFormat, readLegacyStatus } from './legacy-status-format.js';
 import { TransitionError, type CallState, type StatusDocument, type StatusError } from './status-document.js';
+import { CHANGE_STREAM_MAX_LEN, changeStreamKey, webhookFlagKey } from '../webhooks/webhook-keys.js';
 
 /** What every status change announces on the status channel (one shared subscription per API process). */
 export interface StatusChange {
@@ -50,6 +52,9 @@ export interface SlotRelease {
 
 // Compare-and-set on the version, then announce the change: one round trip, no lost updates. The
 // same write sent again (a replay after a lost reply) finds its own result stored and succeeds again.
+// A write that adds events (ARGV[6]: the index of the first) is also appended to the webhook change
+// stream when the request has a status_callback (ARGV[7]) or its account has subscribers (the flag
+// KEYS[3]): the webhook worker fans it out (worker/webhooks/change-fanout.ts).
 const UPDATE_SCRIPT = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return -1 end
@@ -63,6 +68,9 @@ end
 redis.call('SET', KEYS[1], tostring(tonumber(ARGV[1]) + 1) .. string.sub(raw, first, third) .. ARGV[2], 'KEEPTTL')
 redis.call('PUBLISH', ARGV[3], ARGV[4])
 if KEYS[2] ~= '' then redis.call('ZREM', KEYS[2], ARGV[5]) end
+if ARGV[6] ~= '' and (ARGV[7] == '1' or redis.call('EXISTS', KEYS[3]) == 1) then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', '${CHANGE_STREAM_MAX_LEN}', '*', 'a', ARGV[8], 'f', ARGV[6], 'c', ARGV[4])
+end
 return 1
 `;
 
@@ -88,14 +96,22 @@ const MAX_UPDATE_ATTEMPTS = 20;
 /** The one module that knows how status documents are keyed, encoded and expired, and how they change. */
 export class StatusStore {
   readonly channel: string;
+  private readonly changeStream: string;
 
+  /**
+   * `replayForMs`: how long a write or claim whose reply was lost is sent again (the worker waits
+   * Redis out; the API, which must answer promptly, does not). Safe because the scripts are idempotent
+   * for their own attempt.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     readonly ttlSeconds: number,
+    private readonly replayForMs = 0,
   ) {
     this.channel = `${prefix}:status-changes`;
-    redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 2, lua: UPDATE_SCRIPT });
+    this.changeStream = changeStreamKey(prefix);
+    redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 4, lua: UPDATE_SCRIPT });
     redis.defineCommand('c2cStatusClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
   }
 
@@ -141,7 +157,7 @@ export class StatusStore {
   async update(id: string, transition: (doc: StatusDocument) => StatusDocument, known?: StoredStatus, release?: SlotRelease): Promise<StoredStatus | undefined> {
     let current = known;
     const releaseAlone = async <T>(result: T): Promise<T> => {
-      if (release) await this.redis.zrem(release.key, release.member);
+      if (release) await untilAnswered(() => this.redis.zrem(release.key, release.member), this.replayForMs);
       return result;
     };
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
@@ -158,15 +174,24 @@ export class StatusStore {
       const change: StatusChange = { id, v: current.version + 1, state: next.state };
       // A new error is announced (a failure, or a call whose outcome became unknown); progress is not.
       if (next.response?.error && next.response !== current.doc.response) change.error = next.response.error;
-      const result = await (this.redis as unknown as StatusScripts).c2cStatusUpdate(
+      // Webhooks get one event per new `events` entry; the first write also carries `queued`, which
+      // admission stored without announcing it.
+      const added = next.events.length > current.doc.events.length;
+      const args = [
         this.key(id),
         release?.key ?? '',
+        webhookFlagKey(this.prefix, current.accountId),
+        this.changeStream,
         String(current.version),
         JSON.stringify(next),
         this.channel,
         JSON.stringify(change),
         release?.member ?? '',
-      );
+        added ? String(current.version === 1 ? 0 : current.doc.events.length) : '',
+        added && next.request.request_data.status_callback !== undefined ? '1' : '',
+        current.accountId,
+      ] as const;
+      const result = await untilAnswered(() => (this.redis as unknown as StatusScripts).c2cStatusUpdate(...args), this.replayForMs);
       if (result === 1) return { accountId: current.accountId, version: current.version + 1, doc: next };
       if (result === -1) return releaseAlone(undefined);
       current = undefined;
@@ -181,7 +206,7 @@ export class StatusStore {
    */
   async claim(id: string, claim: ClaimAttempt): Promise<ClaimResult> {
     const holder = `${claim.kind}:${claim.attempt}`;
-    const result = await (this.redis as unknown as StatusScripts).c2cStatusClaim(this.key(id), claim.lock?.key ?? '', holder, claim.lock?.token ?? '');
+    const result = await untilAnswered(() => (this.redis as unknown as StatusScripts).c2cStatusClaim(this.key(id), claim.lock?.key ?? '', holder, claim.lock?.token ?? ''), this.replayForMs);
     if (result === null) return { won: false, holder: 'missing' };
     const [won, stored, accountId, version, json] = result;
     if (won !== 1 || accountId == null || version == null || json == null) return { won: false, holder: holderKind(stored) };
@@ -189,13 +214,13 @@ export class StatusStore {
   }
 
   /**
-   * Request ids of an account, newest first, from `until` back to `since` (Unix ms, both inclusive);
+   * Request ids of a history index (an account's, an endpoint's), newest first, from `until` back to `since` (Unix ms, both inclusive);
    * `skip` steps over the first ids of that range (those a previous page already returned).
    */
-  async history(accountId: string, page: { limit: number; until?: number; since?: number; skip?: number }): Promise<{ id: string; atMs: number }[]> {
+  async history(indexKey: string, page: { limit: number; until?: number; since?: number; skip?: number }): Promise<{ id: string; atMs: number }[]> {
     const max = page.until === undefined ? '+inf' : String(page.until);
     const min = page.since === undefined ? '-inf' : String(page.since);
-    const flat = await this.redis.zrevrangebyscore(this.historyKey(accountId), max, min, 'WITHSCORES', 'LIMIT', page.skip ?? 0, page.limit);
+    const flat = await this.redis.zrevrangebyscore(indexKey, max, min, 'WITHSCORES', 'LIMIT', page.skip ?? 0, page.limit);
     const rows: { id: string; atMs: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ id: flat[i] as string, atMs: Number(flat[i + 1]) });
     return rows;
@@ -213,7 +238,20 @@ export class StatusStore {
 }
 
 interface StatusScripts {
-  c2cStatusUpdate(key: string, slotKey: string, version: string, doc: string, channel: string, message: string, member: string): Promise<number>;
+  c2cStatusUpdate(
+    key: string,
+    slotKey: string,
+    webhookFlagKey: string,
+    changeStream: string,
+    version: string,
+    doc: string,
+    channel: string,
+    message: string,
+    member: string,
+    firstNewEvent: string,
+    hasStatusCallback: string,
+    accountId: string,
+  ): Promise<number>;
   c2cStatusClaim(key: string, lockKey: string, holder: string, lockToken: string): Promise<[number, string, (string | null)?, (string | null)?, (string | null)?] | null>;
 }
 

@@ -1,0 +1,67 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { queuePrefix } from '../../shared/call-job.js';
+import type { Config } from '../../shared/config.js';
+import type { StatusStore } from '../../shared/status/status-store.js';
+import { DeliveryLog } from '../../shared/webhooks/delivery-log.js';
+import { retryDelayMs, WEBHOOK_BACKOFF, WEBHOOK_QUEUE } from '../../shared/webhooks/webhook-job.js';
+import { WebhookStore } from '../../shared/webhooks/webhook-store.js';
+import { ChangeFanout } from './change-fanout.js';
+import { deliverWebhook, RetryLater } from './deliver-webhook.js';
+import { WebhookSender } from './webhook-sender.js';
+
+export interface WebhookDeliveryDeps {
+  redis: Redis;
+  statusStore: StatusStore;
+  logger: Logger;
+  /** A new worker-role connection (the composition root owns how connections are made). */
+  connect: () => Redis;
+}
+
+/** Deliveries one worker process sends at once; a hanging receiver holds one for at most WEBHOOK_TIMEOUT_MS. */
+const CONCURRENCY = 50;
+
+/**
+ * The webhook side of a worker process: the fan-out from the change stream to the `webhooks` queue,
+ * and the BullMQ worker that sends them. Nothing here shares a queue, a worker or a listener with
+ * calls, so a failing or slow webhook never touches a call job.
+ */
+export async function startWebhookDelivery(config: Config, deps: WebhookDeliveryDeps): Promise<{ close: () => Promise<void> }> {
+  const { logger } = deps;
+  const prefix = queuePrefix(config.redisPrefix);
+  const webhooks = new WebhookStore(deps.redis, config.redisPrefix, config.masterKey);
+  const deliveries = new DeliveryLog(deps.redis, config.redisPrefix);
+  const sender = new WebhookSender({ allowPrivateAddresses: config.allowPrivateWebhookAddresses, timeoutMs: config.webhookTimeoutMs });
+  const queueConnection = deps.connect();
+  const queue = new Queue(WEBHOOK_QUEUE, { connection: queueConnection, prefix });
+  queue.on('error', (err) => logger.error({ err }, 'webhook queue error'));
+  const workerConnection = deps.connect();
+  const worker = new Worker(
+    WEBHOOK_QUEUE,
+    (job: Job, token?: string) => deliverWebhook(job, token, { webhooks, deliveries, sender, retryBaseMs: config.webhookRetryBaseMs, logger }),
+    {
+      connection: workerConnection,
+      prefix,
+      concurrency: CONCURRENCY,
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
+          type === WEBHOOK_BACKOFF && err instanceof RetryLater ? err.delayMs : retryDelayMs(attemptsMade, config.webhookRetryBaseMs),
+      },
+    },
+  );
+  worker.on('error', (err) => logger.error({ err }, 'webhook worker error'));
+  const reader = deps.connect();
+  const fanout = new ChangeFanout({ reader, redis: deps.redis, prefix: config.redisPrefix, statusStore: deps.statusStore, webhooks, deliveries, queue, logger });
+  await Promise.all([worker.waitUntilReady(), fanout.start()]);
+  return {
+    close: async () => {
+      await fanout.close();
+      // Without waiting for receivers: a delivery cut short is retried (at least once), never lost.
+      await worker.close(true);
+      await queue.close();
+      sender.close();
+      await Promise.all([queueConnection.quit(), workerConnection.quit()]);
+    },
+  };
+}
