@@ -6,7 +6,7 @@ import type { ApiKeyAuth } from '../auth/api-key-auth.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { presentedApiKey } from '../middleware/request-context.js';
 import { sendJson } from '../middleware/send-json.js';
-import { renderStatusPage } from '../status/render-status-page.js';
+import { renderStatusPage, STATUS_PAGE_CSP } from '../status/render-status-page.js';
 
 export interface StatusRouteDeps {
   statusStore: StatusStore;
@@ -15,8 +15,10 @@ export interface StatusRouteDeps {
   tokenKey: Buffer;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MAX_LONG_POLL_SECONDS = 30;
+/** A request id as the status URL takes it (exported for the API description). */
+export const REQUEST_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const UUID = new RegExp(REQUEST_ID_PATTERN);
+export const MAX_LONG_POLL_SECONDS = 30;
 const NOT_FOUND_BODY = JSON.stringify({ error: { code: 'not_found', message: 'No such request, or no access to it.' } });
 
 type RawStatus = NonNullable<Awaited<ReturnType<StatusStore['getRaw']>>>;
@@ -39,8 +41,8 @@ export function statusRoutes(deps: StatusRouteDeps): Router {
     return caller && caller.account.id === stored.accountId ? stored : undefined;
   }
 
-  router.get('/v1/status/:id', async (req, res) => {
-    const id = req.params.id;
+  router.get('/v1/status/:request_id', async (req, res) => {
+    const id = req.params.request_id;
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Vary', 'Accept, Authorization, X-Api-Key');
     let stored = await readable(req, id);
@@ -67,7 +69,9 @@ export function statusRoutes(deps: StatusRouteDeps): Router {
     }
     // Negotiate only when the client can take HTML at all (browsers); API clients skip the parse.
     if (req.headers.accept?.includes('html') && req.accepts(['json', 'html']) === 'html') {
-      res.type('html').send(renderStatusPage(JSON.parse(stored.json) as StatusDocument));
+      // The page's own script long-polls this URL, so its policy allows that one script and same-origin fetches.
+      res.setHeader('Content-Security-Policy', STATUS_PAGE_CSP);
+      res.type('html').send(renderStatusPage(JSON.parse(stored.json) as StatusDocument, etagOf(stored)));
       return;
     }
     // The stored text is already the document: wrap it instead of parsing and re-serialising it.
