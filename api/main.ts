@@ -21,21 +21,36 @@ import { DuplicateGuard } from '../shared/admission/duplicate-guard.js';
 import { RateLimiter } from '../shared/admission/rate-limiter.js';
 import { ApiKeyAuth } from './auth/api-key-auth.js';
 import { ChangeFeed } from './change-feed.js';
+import { Answers } from './calls/call-answer.js';
+import { CallPlacement } from './calls/call-placement.js';
+import { ConnectService } from './clicktocall/connect-service.js';
 import { Click2CallService } from './click2call/click2call-service.js';
+import { EndpointStore } from '../shared/endpoints/endpoint-store.js';
+import { clickToCallRoutes } from './routes/clicktocall-routes.js';
+import { endpointAdminRoutes } from './routes/endpoint-admin-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { click2callRoutes } from './routes/click2call-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
+import { docsRoutes } from './routes/docs-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
+import { DeliveryLog } from '../shared/webhooks/delivery-log.js';
+import { WEBHOOK_QUEUE } from '../shared/webhooks/webhook-job.js';
+import { WebhookStore } from '../shared/webhooks/webhook-store.js';
 
 export interface WebHandle {
   httpPort: number;
   httpsPort: number | undefined;
   adminPort: number | undefined;
   shutdown: Shutdown;
+  /** The public app, every route mounted (admin too without ADMIN_PORT): the API description's test walks it. */
+  app: Express;
 }
 
 const PBX_TEST_TIMEOUT_MS = 20_000;
+/** A visitor's address may place this many public connects a minute through one saved endpoint. */
+const PUBLIC_CONNECTS_PER_ADDRESS_PER_MINUTE = 3;
 
 /** Listens on `host`, or on every interface when it is undefined. */
 function listen(server: http.Server | https.Server, port: number, host?: string): Promise<number> {
@@ -65,6 +80,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
   const admission = new AdmissionControl(redis, config.redisPrefix, statusStore);
   const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
+  const webhooks = new WebhookStore(redis, config.redisPrefix, config.masterKey);
   const auth = new ApiKeyAuth(accounts);
   const feed = new ChangeFeed(subscriber, statusStore.channel, accounts.channel, logger);
   feed.onAuthChange((change) => auth.onChange(change));
@@ -84,30 +100,53 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const click2call = new Click2CallService({
-    auth,
-    limiter: new RateLimiter(redis, config.redisPrefix),
-    duplicates: new DuplicateGuard(config.redisPrefix, config.reloadWindowSeconds),
+  const limiter = new RateLimiter(redis, config.redisPrefix);
+  // Read at each call: tests (and the dev command) learn the public base URL once the server listens.
+  const answers = new Answers(config.serverId, (id) => `${config.publicBaseUrl}/v1/status/${id}?token=${signStatusToken(tokenKey, id)}`);
+  const placement = new CallPlacement({
+    callbackHosts: webhooks,
     admission,
-    unauthenticatedPerMinute: config.unauthenticatedPerMinute,
+    limiter,
+    duplicates: new DuplicateGuard(config.redisPrefix, config.reloadWindowSeconds),
     statusStore,
     feed,
     queue,
-    statusUrl: (id) => `${config.publicBaseUrl}/v1/status/${id}?token=${signStatusToken(tokenKey, id)}`,
-    serverId: config.serverId,
+    answers,
     defaultWaitSeconds: config.defaultWaitSeconds,
     queueMaxAgeSeconds: config.queueMaxAgeSeconds,
     logger,
   });
+  const click2call = new Click2CallService({ auth, limiter, placement, answers, unauthenticatedPerMinute: config.unauthenticatedPerMinute, serverId: config.serverId, logger });
+  const endpoints = new EndpointStore(redis, config.redisPrefix);
+  const connectTokenKey = deriveKey(config.masterKey, 'connect-token');
+  const connect = new ConnectService({
+    endpoints,
+    auth,
+    limiter,
+    placement,
+    answers,
+    tokenKey: connectTokenKey,
+    serverId: config.serverId,
+    perAddressPerMinute: PUBLIC_CONNECTS_PER_ADDRESS_PER_MINUTE,
+    unauthenticatedPerMinute: config.unauthenticatedPerMinute,
+    logger,
+  });
 
   let shuttingDown = false;
-  const routers = [click2callRoutes(click2call), statusRoutes({ statusStore, auth, feed, tokenKey }), healthRoutes({ redis, isShuttingDown: () => shuttingDown })];
+  const routers = [
+    click2callRoutes(click2call),
+    clickToCallRoutes({ connect, endpoints, tokenKey: connectTokenKey }),
+    statusRoutes({ statusStore, auth, feed, tokenKey }),
+    healthRoutes({ redis, isShuttingDown: () => shuttingDown }),
+  ];
   // The operator's routes go to the admin port when there is one; health stays public for load balancers.
   const operatorRouters: Router[] = [];
   if (config.metricsOnAdminPort) operatorRouters.push(metricsRoutes(registry));
   else routers.push(metricsRoutes(registry));
+  routers.push(docsRoutes());
 
   let testQueue: Queue | undefined;
+  let webhookQueue: Queue | undefined;
   let testEvents: QueueEvents | undefined;
   if (config.adminToken) {
     testQueue = new Queue(PBX_TEST_QUEUE, { connection: queueRedis, prefix });
@@ -125,8 +164,13 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
       }
     };
     const admin = adminRoutes({ adminToken: config.adminToken, accounts, statusStore, testPbx, logger });
-    if (config.adminPort === undefined) routers.splice(2, 0, admin);
-    else operatorRouters.unshift(admin);
+    // Re-sends of webhook deliveries are queued by the API; the worker sends them.
+    webhookQueue = new Queue(WEBHOOK_QUEUE, { connection: queueRedis, prefix });
+    webhookQueue.on('error', (err) => logger.error({ err }, 'webhook queue error'));
+    const webhookAdmin = webhookRoutes({ adminToken: config.adminToken, accounts, webhooks, deliveries: new DeliveryLog(redis, config.redisPrefix), queue: webhookQueue, logger });
+    const endpointAdmin = endpointAdminRoutes({ adminToken: config.adminToken, accounts, endpoints, statusStore, logger });
+    if (config.adminPort === undefined) routers.splice(2, 0, admin, webhookAdmin, endpointAdmin);
+    else operatorRouters.unshift(admin, webhookAdmin, endpointAdmin);
   }
   const adminServer =
     config.adminPort !== undefined && operatorRouters.length > 0
@@ -162,10 +206,10 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
         ),
       ),
     )
-    .add('close queues', () => Promise.all([queue.close(), testQueue?.close(), testEvents?.close()]))
+    .add('close queues', () => Promise.all([queue.close(), testQueue?.close(), testEvents?.close(), webhookQueue?.close()]))
     .add('stop change feed', () => feed.close())
     .add('quit redis', () => Promise.all([redis.quit(), queueRedis.quit(), subscriber.quit()]));
-  return { httpPort, httpsPort, adminPort, shutdown };
+  return { httpPort, httpsPort, adminPort, shutdown, app };
 }
 
 if (isEntryPoint(import.meta.url)) runProcess('c2c-web', startWeb);

@@ -13,7 +13,9 @@ import type { Logger } from 'pino';
 export type RedisRole = 'api' | 'worker' | 'subscriber';
 
 const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
-  api: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 },
+  // commandTimeout bounds every command, also when a proxy in front of Redis accepts the connection
+  // and stalls it (auto-pipelined commands then neither run nor fail): the API answers in time.
+  api: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1500, commandTimeout: 1500 },
   worker: { maxRetriesPerRequest: null, enableOfflineQueue: true },
   subscriber: { maxRetriesPerRequest: null, enableOfflineQueue: true },
 };

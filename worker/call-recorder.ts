@@ -8,6 +8,7 @@ import {
   markInterrupted,
   markOutcomeUnknown,
   markProgress,
+  TransitionError,
   type StatusError,
 } from '../shared/status/status-document.js';
 import type { ClaimAttempt, ClaimResult, StatusStore } from '../shared/status/status-store.js';
@@ -75,8 +76,12 @@ export class CallRecorder {
     await this.writer.apply((doc) => markAccepted(doc, responseData, this.deps.now()), { endsCall: !progressFollows });
   }
 
+  /** The call request was refused or never reached the PBX. Never written over a verdict already stored. */
   async failed(error: StatusError, responseData?: unknown): Promise<void> {
-    await this.writer.apply((doc) => markFailed(doc, error, this.deps.now(), responseData), ENDS_CALL);
+    await this.writer.apply((doc) => {
+      if (doc.state !== 'queued' && doc.state !== 'dispatching') throw new TransitionError(doc.state, 'failed');
+      return markFailed(doc, error, this.deps.now(), responseData);
+    }, ENDS_CALL);
   }
 
   async expired(error: StatusError): Promise<void> {

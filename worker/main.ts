@@ -12,16 +12,21 @@ import { StatusStore } from '../shared/status/status-store.js';
 import { recordInterruptedJob } from './interrupted-job.js';
 import { DriverCache } from './pbx/driver-cache.js';
 import { processCallJob } from './process-call-job.js';
+import { startWebhookDelivery } from './webhooks/webhook-delivery.js';
 
 export interface WorkerHandle {
   shutdown: Shutdown;
 }
 
+/** How long the worker keeps sending a status write whose reply was lost (a Redis restart takes seconds). */
+const REPLAY_FOR_MS = 5 * 60_000;
+
 /** Composition root of the worker process: connections, BullMQ workers, PBX drivers. */
 export async function startWorker(config: Config, logger: Logger): Promise<WorkerHandle> {
   const redis = createRedis(config.redisUrl, 'worker', logger, { enableAutoPipelining: true });
-  const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
-  const admission = new AdmissionControl(redis, config.redisPrefix, statusStore);
+  // The worker waits Redis out: a status write or claim whose reply was lost is sent again (safely).
+  const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds, REPLAY_FOR_MS);
+  const admission = new AdmissionControl(redis, config.redisPrefix, statusStore, REPLAY_FOR_MS);
   const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
   const drivers = new DriverCache({ allowPrivateAddresses: config.allowPrivatePbxAddresses }, logger);
   const prefix = queuePrefix(config.redisPrefix);
@@ -30,7 +35,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     CALL_QUEUE,
     // The run's lock token and key go into the dispatch claim: a run that lost its job's lock never dials.
     async (job: Job, token?: string) =>
-      processCallJob(parseCallJob(job.data), { statusStore, admission, accounts, drivers, logger }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
+      processCallJob(parseCallJob(job.data), { statusStore, admission, accounts, drivers, logger, replayForMs: REPLAY_FOR_MS }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
     {
       connection: createRedis(config.redisUrl, 'worker', logger),
       prefix,
@@ -70,10 +75,13 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
   });
 
   await Promise.all([calls.waitUntilReady(), tests.waitUntilReady()]);
+  // Webhooks run beside calls with their own queue, worker and connections (worker/webhooks/).
+  const webhooks = await startWebhookDelivery(config, { redis, statusStore, logger, connect: () => createRedis(config.redisUrl, 'worker', logger) });
   logger.info({ concurrency: config.workerConcurrency }, 'worker ready');
 
   const shutdown = new Shutdown(logger, config.shutdownTimeoutMs)
     .add('finish in-flight jobs', () => Promise.all([calls.close(), tests.close()]))
+    .add('stop webhook deliveries', () => webhooks.close())
     .add('close PBX connections', () => drivers.closeAll())
     .add('quit redis', () => redis.quit());
   return { shutdown };

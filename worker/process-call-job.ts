@@ -4,11 +4,12 @@ import type { AccountStore } from '../shared/accounts/account-store.js';
 import type { AdmissionControl } from '../shared/admission/admission.js';
 import type { CallJob } from '../shared/call-job.js';
 import { AppError, toAppError } from '../shared/errors.js';
+import { untilAnswered } from '../shared/redis-retry.js';
 import { isTerminal, type StatusError } from '../shared/status/status-document.js';
 import type { ClaimAttempt, ClaimResult, StatusStore } from '../shared/status/status-store.js';
 import { CallRecorder } from './call-recorder.js';
 import type { DriverCache, DriverLease } from './pbx/driver-cache.js';
-import type { CallObserver, PlaceCall } from './pbx/pbx-driver.js';
+import type { CallAccepted, CallObserver, PlaceCall } from './pbx/pbx-driver.js';
 
 export interface CallJobDeps {
   statusStore: StatusStore;
@@ -19,6 +20,8 @@ export interface CallJobDeps {
   now?: () => number;
   /** How long call progress may wait for more progress to share its write (default 25 ms). */
   progressWindowMs?: number;
+  /** How long a read whose reply was lost is sent again (the worker waits Redis out). */
+  replayForMs?: number;
 }
 
 /** This run of the job: BullMQ's lock token, and the lock key that must still hold it when the call is claimed. */
@@ -92,16 +95,29 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
 
   const call = placeCallOf(job);
   try {
-    const loaded = await deps.accounts.loadPbx(job.account_id, job.pbx);
-    if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
-    lease = deps.drivers.lease(job.account_id, job.pbx, loaded.revision, loaded.open);
-    const accepted = await lease.driver.placeCall(call, observer);
+    let accepted: CallAccepted;
+    try {
+      const loaded = await untilAnswered(() => deps.accounts.loadPbx(job.account_id, job.pbx), deps.replayForMs ?? 0);
+      if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
+      lease = deps.drivers.lease(job.account_id, job.pbx, loaded.revision, loaded.open);
+      accepted = await lease.driver.placeCall(call, observer);
+    } catch (err) {
+      if (!(err instanceof NotThisRun)) await recordRefusal(toAppError(err), err);
+      return;
+    }
     progressFollows = accepted.progressFollows === true;
+    // The PBX has the call: nothing from here on may turn it into `failed`. A write that keeps failing
+    // fails the job instead, and interrupted-job.ts finds this run's claim and keeps the outcome honest.
     await recorder.accepted(accepted.responseData, progressFollows);
     log.info('call request accepted by the PBX');
-  } catch (err) {
-    if (err instanceof NotThisRun) return;
-    const error = toAppError(err);
+  } finally {
+    if (lease && progressFollows) releaseAtTimeBound(lease, job.timeout);
+    else lease?.release();
+    await recorder.finish().catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
+  }
+
+  /** The driver or the lookups before it refused or failed: `failed`, unless the PBX may have the call. */
+  async function recordRefusal(error: AppError, err: unknown): Promise<void> {
     if (recorder.dispatched && error.outcomeUnknown) {
       await recorder.outcomeUnknown({ code: error.code, message: error.message });
       log.warn({ code: error.code }, 'call request outcome unknown: the PBX may have placed it');
@@ -111,10 +127,6 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     else log.info({ code: error.code }, 'call request failed');
     // Before dispatch this run must still win the claim, or someone else decided the call's fate.
     if (recorder.dispatched || (await recorder.claim(attempt('dispatch'))).won) await recorder.failed({ code: error.code, message: error.message }, error.responseData);
-  } finally {
-    if (lease && progressFollows) releaseAtTimeBound(lease, job.timeout);
-    else lease?.release();
-    await recorder.finish().catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
   }
 }
 
@@ -131,6 +143,7 @@ function placeCallOf(job: CallJob): PlaceCall {
     ...(job.page === undefined ? {} : { page: job.page }),
     ...(job.ref === undefined ? {} : { ref: job.ref }),
     ...(job.record ? { record: { warning: job.warning ?? 1 } } : {}),
+    ...(job.endpoint === undefined ? {} : { endpoint: job.endpoint }),
   };
 }
 

@@ -1,0 +1,27 @@
+/**
+ * A Redis command that failed with one of these may or may not have run: the connection broke
+ * before its reply came back (with auto-pipelining ioredis aborts such commands instead of sending
+ * them again), or the client gave up waiting.
+ */
+export function isReplyLost(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /Command aborted due to connection close|Connection is closed|Stream isn't writeable|max retries per request|Command timed out/i.test(message);
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends a command again while its reply is lost, for at most `forMs`. Only for commands that are
+ * safe to run twice: the status store's scripts recognise their own earlier run and answer the same.
+ */
+export async function untilAnswered<T>(send: () => Promise<T>, forMs: number): Promise<T> {
+  const giveUpAt = Date.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!isReplyLost(err) || Date.now() >= giveUpAt) throw err;
+      await delay(Math.min(50 * 2 ** attempt, 1000));
+    }
+  }
+}
