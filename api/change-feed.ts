@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Logger } from 'pino';
 import type { AuthChange } from '../shared/accounts/account-store.js';
 import type { StatusChange } from '../shared/status/status-store.js';
@@ -15,7 +15,7 @@ export class ChangeFeed {
   private readonly authListeners = new Set<(change: AuthChange) => void>();
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly statusChannel: string,
     private readonly authChannel: string,
     private readonly logger: Logger,

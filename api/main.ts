@@ -8,12 +8,13 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AccountStore } from '../shared/accounts/account-store.js';
 import type { PbxKind } from '../shared/accounts/pbx-settings.js';
-import { CALL_QUEUE, PBX_TEST_QUEUE, queuePrefix, type PbxTestJob } from '../shared/call-job.js';
+import { CALL_QUEUE, PBX_TEST_QUEUE, type PbxTestJob } from '../shared/call-job.js';
 import type { Config } from '../shared/config.js';
 import { isEntryPoint, runProcess } from '../shared/process-entry.js';
 import { createRedis } from '../shared/redis.js';
 import { deriveKey, signStatusToken } from '../shared/security/tokens.js';
 import { Shutdown } from '../shared/shutdown.js';
+import { Shards } from '../shared/shards.js';
 import { StatusStore } from '../shared/status/status-store.js';
 import { buildApp } from './app.js';
 import { AdmissionControl } from '../shared/admission/admission.js';
@@ -75,49 +76,55 @@ function hardenServer(server: http.Server | https.Server): void {
 
 /** Composition root of the web process. */
 export async function startWeb(config: Config, logger: Logger): Promise<WebHandle> {
-  const redis = createRedis(config.redisUrl, 'api', logger, { enableAutoPipelining: true });
-  const subscriber = createRedis(config.redisUrl, 'subscriber', logger);
-  const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds);
+  const redis = createRedis(config, 'api', logger, { enableAutoPipelining: true });
+  const subscriber = createRedis(config, 'subscriber', logger);
+  const shards = new Shards(config.redisPrefix, config.queueShards, config.redisCluster);
+  const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds, 0, shards);
   const admission = new AdmissionControl(redis, config.redisPrefix, statusStore);
-  const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
-  const webhooks = new WebhookStore(redis, config.redisPrefix, config.masterKey);
+  const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey, shards);
+  const webhooks = new WebhookStore(redis, config.redisPrefix, config.masterKey, shards);
   const auth = new ApiKeyAuth(accounts);
   const feed = new ChangeFeed(subscriber, statusStore.channel, accounts.channel, logger);
   feed.onAuthChange((change) => auth.onChange(change));
   await feed.start();
-  const prefix = queuePrefix(config.redisPrefix);
+  // The PBX-test and webhook queues live in shard 0 (one hash slot on a Cluster).
+  const prefix = shards.queuePrefix(0);
   // BullMQ gets a connection of its own without auto-pipelining, which its maintainers do not support.
-  const queueRedis = createRedis(config.redisUrl, 'api', logger);
-  const queue = new Queue(CALL_QUEUE, {
-    connection: queueRedis,
-    prefix,
-    // Nothing reads the call queue's event stream (failures are handled in the worker); keep it short.
-    streams: { events: { maxLen: 1000 } },
-    defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+  const queueRedis = createRedis(config, 'api', logger);
+  const queues = shards.all().map((n) => {
+    const queue = new Queue(CALL_QUEUE, {
+      connection: queueRedis,
+      prefix: shards.queuePrefix(n),
+      // Nothing reads the call queue's event stream (failures are handled in the worker); keep it short.
+      streams: { events: { maxLen: 1000 } },
+      defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+    });
+    queue.on('error', (err) => logger.error({ err, shard: n }, 'queue error'));
+    return queue;
   });
-  queue.on('error', (err) => logger.error({ err }, 'queue error'));
   const tokenKey = deriveKey(config.masterKey, 'status-token');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const limiter = new RateLimiter(redis, config.redisPrefix);
+  const limiter = new RateLimiter(redis, config.redisPrefix, shards);
   // Read at each call: tests (and the dev command) learn the public base URL once the server listens.
   const answers = new Answers(config.serverId, (id) => `${config.publicBaseUrl}/v1/status/${id}?token=${signStatusToken(tokenKey, id)}`);
   const placement = new CallPlacement({
     callbackHosts: webhooks,
     admission,
     limiter,
-    duplicates: new DuplicateGuard(config.redisPrefix, config.reloadWindowSeconds),
+    duplicates: new DuplicateGuard(config.redisPrefix, config.reloadWindowSeconds, shards),
     statusStore,
     feed,
-    queue,
+    queues,
+    shards,
     answers,
     defaultWaitSeconds: config.defaultWaitSeconds,
     queueMaxAgeSeconds: config.queueMaxAgeSeconds,
     logger,
   });
   const click2call = new Click2CallService({ auth, limiter, placement, answers, unauthenticatedPerMinute: config.unauthenticatedPerMinute, serverId: config.serverId, logger });
-  const endpoints = new EndpointStore(redis, config.redisPrefix);
+  const endpoints = new EndpointStore(redis, config.redisPrefix, shards);
   const connectTokenKey = deriveKey(config.masterKey, 'connect-token');
   const connect = new ConnectService({
     endpoints,
@@ -151,7 +158,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   if (config.adminToken) {
     testQueue = new Queue(PBX_TEST_QUEUE, { connection: queueRedis, prefix });
     testQueue.on('error', (err) => logger.error({ err }, 'test queue error'));
-    testEvents = new QueueEvents(PBX_TEST_QUEUE, { connection: createRedis(config.redisUrl, 'subscriber', logger), prefix });
+    testEvents = new QueueEvents(PBX_TEST_QUEUE, { connection: createRedis(config, 'subscriber', logger), prefix });
     testEvents.on('error', (err) => logger.error({ err }, 'test queue events error'));
     const events = testEvents;
     const tests = testQueue;
@@ -206,7 +213,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
         ),
       ),
     )
-    .add('close queues', () => Promise.all([queue.close(), testQueue?.close(), testEvents?.close(), webhookQueue?.close()]))
+    .add('close queues', () => Promise.all([...queues.map((queue) => queue.close()), testQueue?.close(), testEvents?.close(), webhookQueue?.close()]))
     .add('stop change feed', () => feed.close())
     .add('quit redis', () => Promise.all([redis.quit(), queueRedis.quit(), subscriber.quit()]));
   return { httpPort, httpsPort, adminPort, shutdown, app };

@@ -11,8 +11,15 @@ export type TrustProxy = false | number | string[];
 
 /** Configuration of both processes, read once from the environment by each composition root. */
 export interface Config {
+  /** One URL, or on a Cluster the seed nodes' URLs separated by commas. */
   redisUrl: string;
   redisPrefix: string;
+  /** Connect to a Redis Cluster (REDIS_URL names seed nodes). */
+  redisCluster: boolean;
+  /** Call shards (SPEC §12): BullMQ queues and key hash tags; 1 keeps a single Redis's layout unchanged. */
+  queueShards: number;
+  /** The shards this worker consumes (placement); default all. */
+  workerShards: number[] | undefined;
   port: number;
   httpsPort: number | undefined;
   tlsCertFile: string | undefined;
@@ -51,7 +58,10 @@ const bool = { type: 'boolean' };
 const envSchema = {
   type: 'object',
   properties: {
-    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://[^,\\s]+(,rediss?://[^,\\s]+)*$' },
+    REDIS_CLUSTER: bool,
+    QUEUE_SHARDS: int(1, 256),
+    WORKER_SHARDS: { type: 'string', pattern: '^[0-9]{1,3}(,[0-9]{1,3})*$' },
     REDIS_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:{}_-]{1,64}$' },
     PORT: int(0, 65535),
     HTTPS_PORT: int(0, 65535),
@@ -154,6 +164,11 @@ export function parseConfig(rawEnv: Env): Config {
     problems.push('METRICS_ON_ADMIN_PORT=true needs ADMIN_PORT: /metrics moves to the admin port, so there must be one');
   }
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+  const queueShards = (v.QUEUE_SHARDS as number | undefined) ?? 1;
+  const workerShards = env.WORKER_SHARDS === undefined ? undefined : [...new Set(env.WORKER_SHARDS.split(',').map(Number))];
+  if (workerShards?.some((n) => n >= queueShards)) problems.push(`WORKER_SHARDS names shards 0 to ${queueShards - 1} (QUEUE_SHARDS=${queueShards}): a shard no queue exists for would never be served`);
+  if (v.REDIS_CLUSTER !== true && (env.REDIS_URL ?? '').includes(',')) problems.push('REDIS_URL names several nodes: set REDIS_CLUSTER=true for a Redis Cluster');
+  if (v.REDIS_CLUSTER === true && (env.REDIS_PREFIX ?? '').includes('{')) problems.push('REDIS_PREFIX must not hold a {hash tag} on a Redis Cluster: the relay tags each shard\'s keys itself (QUEUE_SHARDS), and a tag in the prefix would put every shard in one slot');
   const masterKey = decodeMasterKey(env.C2C_MASTER_KEY, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -163,6 +178,9 @@ export function parseConfig(rawEnv: Env): Config {
   return {
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     redisPrefix: env.REDIS_PREFIX ?? 'c2c',
+    redisCluster: v.REDIS_CLUSTER === true,
+    queueShards,
+    workerShards,
     port,
     httpsPort: optionalNum('HTTPS_PORT'),
     tlsCertFile: env.TLS_CERT_FILE,

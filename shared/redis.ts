@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
 /**
@@ -20,15 +20,21 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   subscriber: { maxRetriesPerRequest: null, enableOfflineQueue: true },
 };
 
-export function createRedis(url: string, role: RedisRole, logger: Logger, extra: RedisOptions = {}): Redis {
-  const client = new Redis(url, {
-    ...ROLE_OPTIONS[role],
-    ...extra,
-    connectionName: `c2c-${role}`,
-    // Back off up to 2 s between attempts; never give up: the service recovers by itself.
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
-    lazyConnect: false,
-  });
+/** A single Redis or a Redis Cluster: the same commands, scripts and pub/sub for everything the relay does. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: one URL, or with `redisCluster` the seed nodes' URLs separated by commas. */
+export interface RedisTarget {
+  redisUrl: string;
+  redisCluster: boolean;
+}
+
+// Back off up to 2 s between attempts; never give up: the service recovers by itself.
+const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
+
+export function createRedis(target: RedisTarget, role: RedisRole, logger: Logger, extra: RedisOptions = {}): RedisClient {
+  const options: RedisOptions = { ...ROLE_OPTIONS[role], ...extra, connectionName: `c2c-${role}`, retryStrategy, lazyConnect: false };
+  const client: RedisClient = target.redisCluster ? createCluster(target.redisUrl, options) : new Redis(target.redisUrl, options);
   let lastLogged = 0;
   client.on('error', (err: Error) => {
     // A down Redis produces an error per attempt; one line a few seconds is enough.
@@ -42,7 +48,7 @@ export function createRedis(url: string, role: RedisRole, logger: Logger, extra:
 }
 
 /** Resolves once the client is ready, or rejects after `timeoutMs`. */
-export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -54,5 +60,28 @@ export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<
       resolve();
     }
     client.once('ready', onReady);
+  });
+}
+
+/**
+ * A Cluster client with the role's behaviour: offline queue and auto-pipelining are Cluster-level
+ * options, retries and timeouts are per node. A failover moves slots: MOVED/ASK redirections are
+ * followed, and commands sent while a slot has no master fail like a down Redis (API) or wait (worker).
+ */
+function createCluster(seeds: string, options: RedisOptions): Cluster {
+  const { enableOfflineQueue, enableAutoPipelining, ...perNode } = options as RedisOptions & { enableAutoPipelining?: boolean };
+  const nodes = seeds.split(',').map((seed) => {
+    const url = new URL(seed);
+    return { host: url.hostname, port: Number(url.port || 6379) };
+  });
+  const first = new URL(seeds.split(',')[0] ?? '');
+  return new Cluster(nodes, {
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
+    clusterRetryStrategy: retryStrategy,
+    // A failover takes a few seconds; a command for a slot without a master retries for that long.
+    retryDelayOnClusterDown: 200,
+    retryDelayOnFailover: 200,
+    redisOptions: { ...perNode, ...(first.password ? { password: decodeURIComponent(first.password) } : {}), ...(first.username ? { username: decodeURIComponent(first.username) } : {}) },
   });
 }

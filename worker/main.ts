@@ -2,12 +2,13 @@ import { Worker, type Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AccountStore } from '../shared/accounts/account-store.js';
-import { CALL_QUEUE, parseCallJob, PBX_TEST_QUEUE, queuePrefix, type PbxTestJob } from '../shared/call-job.js';
+import { CALL_QUEUE, parseCallJob, PBX_TEST_QUEUE, type PbxTestJob } from '../shared/call-job.js';
 import type { Config } from '../shared/config.js';
 import { isEntryPoint, runProcess } from '../shared/process-entry.js';
 import { createRedis } from '../shared/redis.js';
 import { Shutdown } from '../shared/shutdown.js';
 import { AdmissionControl } from '../shared/admission/admission.js';
+import { Shards } from '../shared/shards.js';
 import { StatusStore } from '../shared/status/status-store.js';
 import { recordInterruptedJob } from './interrupted-job.js';
 import { DriverCache } from './pbx/driver-cache.js';
@@ -23,30 +24,45 @@ const REPLAY_FOR_MS = 5 * 60_000;
 
 /** Composition root of the worker process: connections, BullMQ workers, PBX drivers. */
 export async function startWorker(config: Config, logger: Logger): Promise<WorkerHandle> {
-  const redis = createRedis(config.redisUrl, 'worker', logger, { enableAutoPipelining: true });
+  const redis = createRedis(config, 'worker', logger, { enableAutoPipelining: true });
   // The worker waits Redis out: a status write or claim whose reply was lost is sent again (safely).
-  const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds, REPLAY_FOR_MS);
+  const shards = new Shards(config.redisPrefix, config.queueShards, config.redisCluster);
+  const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds, REPLAY_FOR_MS, shards);
   const admission = new AdmissionControl(redis, config.redisPrefix, statusStore, REPLAY_FOR_MS);
-  const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey);
+  const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey, shards);
   const drivers = new DriverCache({ allowPrivateAddresses: config.allowPrivatePbxAddresses }, logger);
-  const prefix = queuePrefix(config.redisPrefix);
+  // The PBX-test and webhook queues live in shard 0 (one hash slot on a Cluster).
+  const prefix = shards.queuePrefix(0);
 
-  const calls: Worker = new Worker(
-    CALL_QUEUE,
-    // The run's lock token and key go into the dispatch claim: a run that lost its job's lock never dials.
-    async (job: Job, token?: string) =>
-      processCallJob(parseCallJob(job.data), { statusStore, admission, accounts, drivers, logger, replayForMs: REPLAY_FOR_MS }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
-    {
-      connection: createRedis(config.redisUrl, 'worker', logger),
-      prefix,
-      concurrency: config.workerConcurrency,
-      // At most once: a job whose worker died is failed, never handed to another worker to dial again.
-      maxStalledCount: 0,
-      removeOnComplete: { count: 0 },
-      removeOnFail: { age: 24 * 3600 },
-    },
-  );
-  calls.on('error', (err) => logger.error({ err }, 'call worker error'));
+  // One BullMQ worker per shard this process serves (all by default; WORKER_SHARDS for placement).
+  const callWorkers = (config.workerShards ?? shards.all()).map((n) => {
+    const calls: Worker = new Worker(
+      CALL_QUEUE,
+      // The run's lock token and key go into the dispatch claim: a run that lost its job's lock never dials.
+      async (job: Job, token?: string) =>
+        processCallJob(parseCallJob(job.data), { statusStore, admission, accounts, drivers, logger, replayForMs: REPLAY_FOR_MS }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
+      {
+        connection: createRedis(config, 'worker', logger),
+        prefix: shards.queuePrefix(n),
+        concurrency: config.workerConcurrency,
+        // At most once: a job whose worker died is failed, never handed to another worker to dial again.
+        maxStalledCount: 0,
+        removeOnComplete: { count: 0 },
+        removeOnFail: { age: 24 * 3600 },
+      },
+    );
+    calls.on('error', (err) => logger.error({ err, shard: n }, 'call worker error'));
+    // A job fails only when infrastructure broke under it, or when it comes back after its worker died
+    // (BullMQ fails a stalled job with maxStalledCount 0 in the next worker that picks it up): say so honestly.
+    calls.on('failed', (job, err) => {
+      const id = job?.id;
+      if (id === undefined) return;
+      recordInterruptedJob(id, err.message, { statusStore, admission, logger }).catch((error: unknown) =>
+        logger.error({ err: error, request_id: id }, 'could not record the failed call job'),
+      );
+    });
+    return calls;
+  });
 
   const tests = new Worker(
     PBX_TEST_QUEUE,
@@ -60,27 +76,17 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
         lease.release();
       }
     },
-    { connection: createRedis(config.redisUrl, 'worker', logger), prefix, concurrency: 10, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    { connection: createRedis(config, 'worker', logger), prefix, concurrency: 10, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
   );
   tests.on('error', (err) => logger.error({ err }, 'test worker error'));
 
-  // A job fails only when infrastructure broke under it, or when it comes back after its worker died
-  // (BullMQ fails a stalled job with maxStalledCount 0 in the next worker that picks it up): say so honestly.
-  calls.on('failed', (job, err) => {
-    const id = job?.id;
-    if (id === undefined) return;
-    recordInterruptedJob(id, err.message, { statusStore, admission, logger }).catch((error: unknown) =>
-      logger.error({ err: error, request_id: id }, 'could not record the failed call job'),
-    );
-  });
-
-  await Promise.all([calls.waitUntilReady(), tests.waitUntilReady()]);
+  await Promise.all([...callWorkers.map((calls) => calls.waitUntilReady()), tests.waitUntilReady()]);
   // Webhooks run beside calls with their own queue, worker and connections (worker/webhooks/).
-  const webhooks = await startWebhookDelivery(config, { redis, statusStore, logger, connect: () => createRedis(config.redisUrl, 'worker', logger) });
-  logger.info({ concurrency: config.workerConcurrency }, 'worker ready');
+  const webhooks = await startWebhookDelivery(config, { redis, statusStore, logger, shards, connect: () => createRedis(config, 'worker', logger) });
+  logger.info({ concurrency: config.workerConcurrency, shards: config.workerShards ?? shards.all() }, 'worker ready');
 
   const shutdown = new Shutdown(logger, config.shutdownTimeoutMs)
-    .add('finish in-flight jobs', () => Promise.all([calls.close(), tests.close()]))
+    .add('finish in-flight jobs', () => Promise.all([...callWorkers.map((calls) => calls.close()), tests.close()]))
     .add('stop webhook deliveries', () => webhooks.close())
     .add('close PBX connections', () => drivers.closeAll())
     .add('quit redis', () => redis.quit());

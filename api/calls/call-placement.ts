@@ -9,6 +9,7 @@ import type { CallJob, EndpointCallSettings } from '../../shared/call-job.js';
 import { AppError, toAppError } from '../../shared/errors.js';
 import { unsupportedOptions } from '../../shared/pbx-capabilities.js';
 import { createQueued, createRefused, markExpired, VERDICT_STATES, type StatusError } from '../../shared/status/status-document.js';
+import type { Shards } from '../../shared/shards.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import type { WebhookStore } from '../../shared/webhooks/webhook-store.js';
 import type { Caller } from '../auth/api-key-auth.js';
@@ -25,7 +26,9 @@ export interface CallPlacementDeps {
   duplicates: DuplicateGuard;
   statusStore: StatusStore;
   feed: ChangeFeed;
-  queue: Queue;
+  /** One call queue per shard; an account's calls go through its shard's. */
+  queues: Queue[];
+  shards: Shards;
   answers: Answers;
   /** Refuses a `status_callback` whose host is not one of the account's callback_hosts (SPEC §11). */
   callbackHosts: Pick<WebhookStore, 'assertCallbackAllowed'>;
@@ -152,7 +155,7 @@ export class CallPlacement {
     }
     const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, settlesFor(options.waitFor, pbx), wait * 1000) : undefined;
     try {
-      await this.deps.queue.add('call', job, { jobId: requestId });
+      await this.queueOf(caller.account.id).add('call', job, { jobId: requestId });
     } catch (err) {
       verdict?.cancel();
       log.error({ err }, 'call could not be queued');
@@ -189,9 +192,20 @@ export class CallPlacement {
       .catch((err: unknown) => log.error({ err }, 'could not settle a call whose job may not exist'));
   }
 
+  /** A new request id of the account's shard, so that everything of the call lands in one slot. */
+  requestIdFor(accountId: string): string {
+    return this.deps.shards.newRequestId(this.deps.shards.ofAccount(accountId));
+  }
+
+  private queueOf(accountId: string): Queue {
+    const queue = this.deps.queues[this.deps.shards.ofAccount(accountId)];
+    if (!queue) throw new AppError('internal_error', `no call queue for the shard of account ${accountId}`);
+    return queue;
+  }
+
   private accountRate(caller: Caller, atMs: number): RateCounter {
     // Every authenticated request counts against the account's rate, inside the one write that stores it.
-    return this.deps.limiter.counter(`acct:${caller.account.id}`, caller.account.policy.rate_per_minute, atMs);
+    return this.deps.limiter.counter(`acct:${caller.account.id}`, caller.account.policy.rate_per_minute, atMs, caller.account.id);
   }
 
   private limited(requestId: string, counter: RateCounter, scope: string): CallResult {

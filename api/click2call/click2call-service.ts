@@ -33,8 +33,8 @@ export class Click2CallService {
   constructor(private readonly deps: Click2CallDeps) {}
 
   async handle(input: Click2CallInput): Promise<CallResult> {
-    const requestId = randomUUID();
-    const log = this.deps.logger.child({ request_id: requestId });
+    let requestId: string = randomUUID();
+    let log = this.deps.logger.child({ request_id: requestId });
     const { answers } = this.deps;
     try {
       const caller = await this.deps.auth.authenticate(input.apiKey);
@@ -44,6 +44,9 @@ export class Click2CallService {
         log.info('click2call refused: invalid api key');
         return { response: answers.fail(requestId, 'queued', new AppError('invalid_api_key'), false) };
       }
+      // From here on the id names the account's shard (the answers above store nothing).
+      requestId = this.deps.placement.requestIdFor(caller.account.id);
+      log = this.deps.logger.child({ request_id: requestId });
       const arrived = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod };
       let call: ReturnType<typeof parseClick2Call>;
       try {

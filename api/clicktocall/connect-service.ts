@@ -85,8 +85,8 @@ export class ConnectService {
   }
 
   async handle(input: ConnectInput): Promise<CallResult> {
-    const requestId = randomUUID();
-    const log = this.deps.logger.child({ request_id: requestId, c2c_id: input.endpointId });
+    let requestId: string = randomUUID();
+    let log = this.deps.logger.child({ request_id: requestId, c2c_id: input.endpointId });
     const { answers } = this.deps;
     try {
       const endpoint = await this.deps.endpoints.find(input.endpointId);
@@ -103,8 +103,10 @@ export class ConnectService {
       if (!endpoint.auth_required && !ownKey && !(token !== undefined && verifyConnectToken(this.deps.tokenKey, token, endpoint.id, input.clientAddress, this.now()))) {
         throw new AppError('invalid_request', 'A public click-to-call needs a fresh token from GET /v1/clicktocall/{c2c_id}/token (the widget fetches it).');
       }
+      requestId = this.deps.placement.requestIdFor(endpoint.account_id);
+      log = this.deps.logger.child({ request_id: requestId, c2c_id: input.endpointId });
       const arrived = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod };
-      const extras = { alsoListIn: this.deps.endpoints.historyKey(endpoint.id), requestData: { c2c_id: endpoint.id }, limits: this.limits(endpoint, input, ownKey), ...pbxSettingsOf(endpoint) };
+      const extras = { alsoListIn: this.deps.endpoints.historyKey(endpoint), requestData: { c2c_id: endpoint.id }, limits: this.limits(endpoint, input, ownKey), ...pbxSettingsOf(endpoint) };
       let visit: ReturnType<typeof parseConnect>;
       try {
         visit = parseConnect(input.fields, endpoint);
@@ -131,8 +133,10 @@ export class ConnectService {
   private limits(endpoint: Endpoint, input: ConnectInput, ownKey: boolean) {
     const at = this.now();
     const limits = [];
-    if (endpoint.throttle !== undefined) limits.push({ counter: this.deps.limiter.counter(this.deps.endpoints.throttleScope(endpoint.id), endpoint.throttle, at), scope: 'this click-to-call endpoint' });
-    if (!ownKey) limits.push({ counter: this.deps.limiter.counter(`${this.deps.endpoints.throttleScope(endpoint.id)}:ip:${input.clientAddress}`, this.deps.perAddressPerMinute, at), scope: 'this address' });
+    // Counted in the account's shard, beside the keys the admission script also touches.
+    const owner = endpoint.account_id;
+    if (endpoint.throttle !== undefined) limits.push({ counter: this.deps.limiter.counter(this.deps.endpoints.throttleScope(endpoint.id), endpoint.throttle, at, owner), scope: 'this click-to-call endpoint' });
+    if (!ownKey) limits.push({ counter: this.deps.limiter.counter(`${this.deps.endpoints.throttleScope(endpoint.id)}:ip:${input.clientAddress}`, this.deps.perAddressPerMinute, at, owner), scope: 'this address' });
     return limits;
   }
 

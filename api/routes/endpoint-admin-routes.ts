@@ -90,7 +90,7 @@ export function endpointAdminRoutes(deps: EndpointAdminDeps): Router {
   router.get(`${base}/:c2cId/history`, async (req, res) => {
     const owner = await account(req);
     const endpoint = await deps.endpoints.require(owner.id, req.params.c2cId as string);
-    await answerHistory(res, deps.statusStore, deps.endpoints.historyKey(endpoint.id), req.query as Record<string, unknown>, endpoint.id);
+    await answerHistory(res, deps.statusStore, deps.endpoints.historyKey(endpoint), req.query as Record<string, unknown>, endpoint.id);
   });
 
   return router;

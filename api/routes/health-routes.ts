@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 
 export interface HealthDeps {
-  redis: Redis;
+  redis: RedisClient;
   isShuttingDown: () => boolean;
 }
 

@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { AppError } from '../errors.js';
 import { open, seal } from '../security/secret-box.js';
+import { Shards } from '../shards.js';
 import { API_KEY_PREFIX, generateApiKey, hashApiKey, randomId } from '../security/tokens.js';
 import { connectionFacts, maskPbxSettings, parsePbxSettings, type ConnectionFacts, type PbxConnection, type PbxKind } from './pbx-settings.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from './policy.js';
@@ -46,9 +47,10 @@ export class AccountStore {
   readonly channel: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly masterKey: Buffer,
+    private readonly shards: Shards = new Shards(prefix),
   ) {
     this.channel = `${prefix}:auth-changes`;
   }
@@ -70,7 +72,7 @@ export class AccountStore {
   }
 
   async createAccount(name: string, now = new Date()): Promise<Account> {
-    const account: Account = { id: randomId('acct'), name, created_at: now.toISOString(), policy: DEFAULT_POLICY, pbx_kinds: [], version: 1 };
+    const account: Account = { id: this.shards.newAccountId(randomId('acct')), name, created_at: now.toISOString(), policy: DEFAULT_POLICY, pbx_kinds: [], version: 1 };
     await this.redis.set(this.accountKey(account.id), JSON.stringify(account));
     return account;
   }

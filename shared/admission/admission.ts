@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { untilAnswered } from '../redis-retry.js';
 import type { StatusDocument } from '../status/status-document.js';
 import type { SlotRelease, StatusStore } from '../status/status-store.js';
@@ -72,7 +72,7 @@ return {'admitted'}
 export class AdmissionControl {
   /** `replayForMs`: how long a release whose reply was lost is sent again (the worker's; 0 for the API). */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly store: StatusStore,
     private readonly replayForMs = 0,
@@ -116,7 +116,7 @@ export class AdmissionControl {
 
   /** The account's calls in progress, scored by when each stops counting at the latest. */
   private slotsKey(accountId: string): string {
-    return `${this.prefix}:acct:${accountId}:active`;
+    return `${this.store.shards.accountPrefix(accountId)}:acct:${accountId}:active`;
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Shards } from '../shards.js';
 
 export interface CallFingerprint {
   dialFirst: string;
@@ -31,15 +32,16 @@ export class DuplicateGuard {
   constructor(
     private readonly prefix: string,
     private readonly reloadWindowSeconds: number,
+    private readonly shards: Shards = new Shards(prefix),
   ) {}
 
   /** The repeat marker for this call, or undefined when nothing guards it (no key, window off). */
   marker(accountId: string, call: CallFingerprint): RepeatMarker | undefined {
     if (call.idempotencyKey !== undefined) {
-      return { key: `${this.prefix}:dup:${accountId}:k:${digest(call.idempotencyKey)}`, ttlSeconds: IDEMPOTENCY_TTL_SECONDS };
+      return { key: `${this.shards.accountPrefix(accountId)}:dup:${accountId}:k:${digest(call.idempotencyKey)}`, ttlSeconds: IDEMPOTENCY_TTL_SECONDS };
     }
     if (this.reloadWindowSeconds === 0) return undefined;
     const fingerprint = digest([call.dialFirst, call.dialSecond, call.dialAs, call.pbx, call.timeout, call.options].join('|'));
-    return { key: `${this.prefix}:dup:${accountId}:r:${fingerprint}`, ttlSeconds: this.reloadWindowSeconds };
+    return { key: `${this.shards.accountPrefix(accountId)}:dup:${accountId}:r:${fingerprint}`, ttlSeconds: this.reloadWindowSeconds };
   }
 }

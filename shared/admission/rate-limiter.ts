@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
+import { Shards } from '../shards.js';
 
 export interface RateDecision {
   allowed: boolean;
@@ -22,15 +23,19 @@ const WINDOW_SECONDS = 60;
  */
 export class RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
+    private readonly shards: Shards = new Shards(prefix),
   ) {}
 
-  /** The counter of `scope`'s current window, for callers that increment it inside a larger script. */
-  counter(scope: string, limitPerMinute: number, nowMs = Date.now()): RateCounter {
+  /**
+   * The counter of `scope`'s current window, for callers that increment it inside a larger script;
+   * `owner` (an account id) puts it in that account's shard, next to the keys the script also touches.
+   */
+  counter(scope: string, limitPerMinute: number, nowMs = Date.now(), owner?: string): RateCounter {
     const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
     return {
-      key: `${this.prefix}:rl:${scope}:${window}`,
+      key: `${owner === undefined ? this.prefix : this.shards.accountPrefix(owner)}:rl:${scope}:${window}`,
       limit: limitPerMinute,
       ttlSeconds: WINDOW_SECONDS * 2,
       retryAfterSeconds: Math.max(1, (window + 1) * WINDOW_SECONDS - Math.floor(nowMs / 1000)),

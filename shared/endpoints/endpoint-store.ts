@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { AppError } from '../errors.js';
 import { randomId } from '../security/tokens.js';
+import { Shards } from '../shards.js';
 import type { Endpoint, EndpointSettings } from './endpoint-settings.js';
 
 /**
@@ -10,8 +11,9 @@ import type { Endpoint, EndpointSettings } from './endpoint-settings.js';
  */
 export class EndpointStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
+    private readonly shards: Shards = new Shards(prefix),
   ) {}
 
   private key(id: string): string {
@@ -22,9 +24,9 @@ export class EndpointStore {
     return `${this.prefix}:acct:${accountId}:c2c`;
   }
 
-  /** The endpoint's request ids by time (its history), written by admission with the account's history. */
-  historyKey(id: string): string {
-    return `${this.prefix}:c2c:${id}:history`;
+  /** The endpoint's request ids by time (its history), written by admission with the account's history, in the account's shard. */
+  historyKey(endpoint: Pick<Endpoint, 'id' | 'account_id'>): string {
+    return `${this.shards.accountPrefix(endpoint.account_id)}:c2c:${endpoint.id}:history`;
   }
 
   /** The per-minute connect counter of an endpoint (its throttle). */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /**
  * Status documents stored by the release before last were a hash `{a: account id, v: version,
@@ -9,7 +9,7 @@ export function isLegacyFormat(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('WRONGTYPE');
 }
 
-export async function readLegacyStatus(redis: Redis, key: string): Promise<{ accountId: string; version: number; json: string } | undefined> {
+export async function readLegacyStatus(redis: RedisClient, key: string): Promise<{ accountId: string; version: number; json: string } | undefined> {
   const [accountId, version, json] = await redis.hmget(key, 'a', 'v', 'd');
   if (accountId == null || version == null || json == null) return undefined;
   return { accountId, version: Number(version), json };

@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { AppError } from '../errors.js';
 import { untilAnswered } from '../redis-retry.js';
+import { Shards } from '../shards.js';
 import { isLegacyFormat, readLegacyStatus } from './legacy-status-format.js';
 import { TransitionError, type CallState, type StatusDocument, type StatusError } from './status-document.js';
 import { CHANGE_STREAM_MAX_LEN, changeStreamKey, webhookFlagKey } from '../webhooks/webhook-keys.js';
@@ -96,7 +97,6 @@ const MAX_UPDATE_ATTEMPTS = 20;
 /** The one module that knows how status documents are keyed, encoded and expired, and how they change. */
 export class StatusStore {
   readonly channel: string;
-  private readonly changeStream: string;
 
   /**
    * `replayForMs`: how long a write or claim whose reply was lost is sent again (the worker waits
@@ -104,25 +104,26 @@ export class StatusStore {
    * for their own attempt.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly ttlSeconds: number,
     private readonly replayForMs = 0,
+    readonly shards: Shards = new Shards(prefix),
   ) {
+    // One channel for every shard: pub/sub reaches every node of a Cluster whatever the channel's name.
     this.channel = `${prefix}:status-changes`;
-    this.changeStream = changeStreamKey(prefix);
     redis.defineCommand('c2cStatusUpdate', { numberOfKeys: 4, lua: UPDATE_SCRIPT });
     redis.defineCommand('c2cStatusClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
   }
 
   /** The Redis key of a request's document. */
   key(id: string): string {
-    return `${this.prefix}:st:${id}`;
+    return `${this.shards.requestPrefix(id)}:st:${id}`;
   }
 
   /** The account's request ids by time (history), written by the admission script. */
   historyKey(accountId: string): string {
-    return `${this.prefix}:acct:${accountId}:history`;
+    return `${this.shards.accountPrefix(accountId)}:acct:${accountId}:history`;
   }
 
   /** The stored value of a new, unclaimed document at version 1. */
@@ -180,8 +181,8 @@ export class StatusStore {
       const args = [
         this.key(id),
         release?.key ?? '',
-        webhookFlagKey(this.prefix, current.accountId),
-        this.changeStream,
+        webhookFlagKey(this.shards.accountPrefix(current.accountId), current.accountId),
+        changeStreamKey(this.shards.requestPrefix(id)),
         String(current.version),
         JSON.stringify(next),
         this.channel,

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { deliveryIndexKey, deliveryKey } from './webhook-keys.js';
 import { webhookJobOptions, WEBHOOK_QUEUE, type WebhookJob } from './webhook-job.js';
 import { displayUrl } from './webhook-settings.js';
@@ -47,7 +47,7 @@ const KEEP_SECONDS = 7 * 24 * 3600;
 /** The one module that knows how deliveries are recorded, listed and queued. */
 export class DeliveryLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
+import { Shards } from '../shards.js';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { open, seal } from '../security/secret-box.js';
@@ -61,9 +62,10 @@ const hintOf = (secret: string) => `…${secret.slice(-4)}`;
  */
 export class WebhookStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly masterKey: Buffer,
+    private readonly shards: Shards = new Shards(prefix),
   ) {}
 
   async load(accountId: string): Promise<WebhookConfig> {
@@ -98,7 +100,7 @@ export class WebhookStore {
       return subscription;
     });
     const key = webhookConfigKey(this.prefix, accountId);
-    const flag = webhookFlagKey(this.prefix, accountId);
+    const flag = webhookFlagKey(this.shards.accountPrefix(accountId), accountId);
     const write = this.redis.multi();
     if (stored.length === 0) write.hdel(key, 'subscriptions').del(flag);
     else write.hset(key, 'subscriptions', JSON.stringify(stored)).set(flag, '1');

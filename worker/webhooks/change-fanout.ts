@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -11,8 +11,8 @@ import { planDeliveries } from './plan-deliveries.js';
 
 export interface FanoutDeps {
   /** A connection of its own: it spends its time blocked in XREADGROUP. */
-  reader: Redis;
-  redis: Redis;
+  reader: RedisClient;
+  redis: RedisClient;
   prefix: string;
   statusStore: StatusStore;
   webhooks: WebhookStore;

@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Logger } from 'pino';
-import { queuePrefix } from '../../shared/call-job.js';
+import type { Shards } from '../../shared/shards.js';
 import type { Config } from '../../shared/config.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import { DeliveryLog } from '../../shared/webhooks/delivery-log.js';
@@ -12,11 +12,12 @@ import { deliverWebhook, RetryLater } from './deliver-webhook.js';
 import { WebhookSender } from './webhook-sender.js';
 
 export interface WebhookDeliveryDeps {
-  redis: Redis;
+  redis: RedisClient;
   statusStore: StatusStore;
   logger: Logger;
   /** A new worker-role connection (the composition root owns how connections are made). */
-  connect: () => Redis;
+  connect: () => RedisClient;
+  shards: Shards;
 }
 
 /** Deliveries one worker process sends at once; a hanging receiver holds one for at most WEBHOOK_TIMEOUT_MS. */
@@ -29,8 +30,9 @@ const CONCURRENCY = 50;
  */
 export async function startWebhookDelivery(config: Config, deps: WebhookDeliveryDeps): Promise<{ close: () => Promise<void> }> {
   const { logger } = deps;
-  const prefix = queuePrefix(config.redisPrefix);
-  const webhooks = new WebhookStore(deps.redis, config.redisPrefix, config.masterKey);
+  // In shard 0, like every queue that is not a call queue (one hash slot on a Cluster).
+  const prefix = deps.shards.queuePrefix(0);
+  const webhooks = new WebhookStore(deps.redis, config.redisPrefix, config.masterKey, deps.shards);
   const deliveries = new DeliveryLog(deps.redis, config.redisPrefix);
   const sender = new WebhookSender({ allowPrivateAddresses: config.allowPrivateWebhookAddresses, timeoutMs: config.webhookTimeoutMs });
   const queueConnection = deps.connect();
@@ -51,12 +53,16 @@ export async function startWebhookDelivery(config: Config, deps: WebhookDelivery
     },
   );
   worker.on('error', (err) => logger.error({ err }, 'webhook worker error'));
-  const reader = deps.connect();
-  const fanout = new ChangeFanout({ reader, redis: deps.redis, prefix: config.redisPrefix, statusStore: deps.statusStore, webhooks, deliveries, queue, logger });
-  await Promise.all([worker.waitUntilReady(), fanout.start()]);
+  // One fan-out per shard: each shard's changes have their own stream, in that shard's slot; a
+  // blocking reader each.
+  const readers = deps.shards.all().map(() => deps.connect());
+  const fanouts = deps.shards.all().map(
+    (n) => new ChangeFanout({ reader: readers[n] as RedisClient, redis: deps.redis, prefix: deps.shards.keyPrefix(n), statusStore: deps.statusStore, webhooks, deliveries, queue, logger }),
+  );
+  await Promise.all([worker.waitUntilReady(), ...fanouts.map((fanout) => fanout.start())]);
   return {
     close: async () => {
-      await fanout.close();
+      await Promise.all(fanouts.map((fanout) => fanout.close()));
       // Without waiting for receivers: a delivery cut short is retried (at least once), never lost.
       await worker.close(true);
       await queue.close();

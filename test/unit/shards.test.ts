@@ -1,0 +1,39 @@
+/** Where a call's keys live (SPEC §12): one hash tag per shard, the shard named by the account and request ids. */
+import { expect } from 'chai';
+import { Shards } from '../../shared/shards.js';
+
+describe('shards', () => {
+  it('when there is one shard on a single Redis, then the layout is the previous release\'s, unchanged', () => {
+    const shards = new Shards('c2c');
+    expect(shards.keyPrefix(0)).to.equal('c2c');
+    expect(shards.queuePrefix(0)).to.equal('c2c:q');
+    expect(shards.newAccountId('acct_abc')).to.equal('acct_abc');
+    expect(shards.ofRequest('2c4f781a-4825-4d09-a573-2d8689e5682b')).to.equal(0);
+  });
+
+  it('when there are shards, then each has its own hash tag, and account and request ids name their shard', () => {
+    const shards = new Shards('c2c', 3, true);
+    expect(shards.all()).to.deep.equal([0, 1, 2]);
+    expect(new Set(shards.all().map((n) => shards.keyPrefix(n))).size).to.equal(3);
+    expect(shards.queuePrefix(2)).to.equal('c2c:{c2c:2}:q');
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 300; i++) {
+      const account = shards.newAccountId(`acct_${i.toString(36)}x`);
+      const n = shards.ofAccount(account);
+      counts[n] = (counts[n] ?? 0) + 1;
+      const request = shards.newRequestId(n);
+      expect(request).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(shards.ofRequest(request)).to.equal(n);
+      expect(shards.requestPrefix(request)).to.equal(shards.accountPrefix(account));
+    }
+    // Accounts spread over every shard.
+    for (const count of counts) expect(count).to.be.greaterThan(60);
+  });
+
+  it('when an id names no shard of this relay, then nothing is found for it; old account ids are shard 0', () => {
+    const shards = new Shards('c2c', 3, true);
+    expect(shards.ofRequest('2c4f781a-4825-4d09-a573-2d8689e568ff')).to.equal(undefined);
+    expect(shards.ofAccount('acct_made_before_sharding')).to.equal(0);
+    expect(shards.ofAccount('acct_x_s7')).to.equal(0);
+  });
+});
