@@ -45,8 +45,10 @@ export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$PORT}
 export ALLOW_PRIVATE_PBX_ADDRESSES=true
 export LOG_LEVEL=${LOG_LEVEL:-info}
 export NODE_OPTIONS=${NODE_OPTIONS:---max-semi-space-size=16}
-AMI_SANDBOX_PORT=${AMI_SANDBOX_PORT:-$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+AMI_SANDBOX_PORT=${AMI_SANDBOX_PORT:-$(free_port)}
 export AMI_SANDBOX_PORT
+DEMO_PORT=${DEMO_PORT:-$(free_port)}
 
 "$NODE" dist/test/doubles/ami/run-ami-sandbox.js > "$state/ami-sandbox.log" 2>&1 & pids+=($!)
 "$NODE" dist/api/main.js > "$state/web.log" 2>&1 & pids+=($!)
@@ -64,7 +66,12 @@ field() { node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>consol
 account=$(admin accounts create "Demo (sandbox)" | field account.id)
 api_key=$(admin keys create "$account" --label demo | field key.api_key)
 admin pbx set "$account" asterisk --json "{\"host\":\"127.0.0.1\",\"port\":$AMI_SANDBOX_PORT,\"username\":\"relay\",\"secret\":\"relaysecret\",\"dial_as_lookup\":\"auto\"}" >/dev/null
-admin policy set "$account" --json '{"default_pbx":"asterisk"}' >/dev/null
+admin policy set "$account" --json '{"default_pbx":"asterisk","caller_ids":["5559000"]}' >/dev/null
+
+# A public saved endpoint and a demo shop page on its own origin that embeds its widget.
+demo_origin="http://127.0.0.1:$DEMO_PORT"
+endpoint=$(admin clicktocall create "$account" --json "{\"name\":\"Demo shop\",\"extension\":\"1001\",\"auth_required\":false,\"whitelist\":[\"555[0-9]{4}\"],\"throttle\":10,\"allowed_origins\":[\"$demo_origin\"]}" | field data.id)
+DEMO_PORT=$DEMO_PORT WIDGET_SRC="$PUBLIC_BASE_URL/v1/clicktocall/$endpoint/widget.js" "$NODE" dist/scripts/sandbox/demo-page.js > "$state/demo-page.log" 2>&1 & pids+=($!)
 
 cat <<TXT
 
@@ -75,6 +82,15 @@ c2c-relay is running on Node $("$NODE" -v) (logs in $state/):
 
 Paste this into a browser to place a sandbox call, then open its status_url:
   $PUBLIC_BASE_URL/v1/click2call?api_key=$api_key&dial_first=1001&dial_second=5550100
+
+Every call option at once (caller IDs, page/ref, recording with its warning, an answer held until
+both legs are connected):
+  $PUBLIC_BASE_URL/v1/click2call?api_key=$api_key&dial_first=1001&dial_second=5550100&first_callerid=5559000&page=https%3A%2F%2Fshop.example%2Fcart&ref=demo-1&record=1&warning=1&wait_for=connected
+
+A customer's web page with the "call me" widget of a public saved endpoint ($endpoint):
+  $demo_origin/
+
+API description: $PUBLIC_BASE_URL/docs
 
 Sandbox numbers for dial_second: 5550100 answers, then hangs up (completed) · 5550101 rings out
 (no_answer) · 5550102 busy · 5550103 congestion (failed) · anything else answers.

@@ -15,6 +15,11 @@ Environment: C2C_ADMIN_URL (default http://localhost:8080), ADMIN_TOKEN (require
   c2c-admin pbx set <account_id> <asterisk|switchvox|other> (--json '<settings>' | --file <settings.json>)
   c2c-admin pbx test <account_id> <asterisk|switchvox|other>
   c2c-admin policy set <account_id> (--json '<policy>' | --file <policy.json>)
+  c2c-admin clicktocall create <account_id> (--json '<endpoint>' | --file <endpoint.json>)
+  c2c-admin clicktocall list <account_id>
+  c2c-admin clicktocall get|delete <account_id> <c2c_id>
+  c2c-admin clicktocall replace|patch <account_id> <c2c_id> (--json '<endpoint>' | --file <endpoint.json>)
+  c2c-admin clicktocall history <account_id> <c2c_id> [--limit <n>] [--format csv|ndjson]
   c2c-admin requests <account_id> [--limit <n>] [--before <unix_ms>] [--ref <ref>] [--state <state>]
                      [--since <unix_s|iso>] [--until <unix_s|iso>] [--format csv|ndjson]
   c2c-admin webhooks set <account_id> (--json '[{"url":…,"events":["state_changed"]}]' | --file <list.json>)
@@ -39,6 +44,17 @@ export interface CliOutput {
   /** Raw bytes of an export, and its progress line. */
   write?: (chunk: Uint8Array) => Promise<void>;
   progress?: (text: string) => void;
+}
+
+/** A history listing (an account's or a saved endpoint's) with its filters; an export streams. */
+function historyCall(path: string, values: Partial<Record<'limit' | 'before' | 'ref' | 'state' | 'since' | 'until' | 'format', string>>): Call {
+  const query = new URLSearchParams();
+  for (const name of ['limit', 'before', 'ref', 'state', 'since', 'until', 'format'] as const) {
+    const value = values[name];
+    if (value !== undefined) query.set(name, value);
+  }
+  const qs = query.toString();
+  return { method: 'GET', path: `${path}${qs ? `?${qs}` : ''}`, ...(values.format === undefined ? {} : { stream: true }) };
 }
 
 /** Pure: turns command-line words into one admin API call (throws with the usage on nonsense). */
@@ -91,6 +107,24 @@ export function toCall(argv: string[]): Call {
     case 'pbx test':
       need(a, b);
       return { method: 'POST', path: `/admin/v1/accounts/${enc(a as string)}/pbx/${enc(b as string)}/test` };
+    case 'clicktocall create':
+      need(a);
+      return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/clicktocall`, body: { data: settings() } };
+    case 'clicktocall list':
+      need(a);
+      return { method: 'GET', path: `/admin/v1/accounts/${enc(a as string)}/clicktocall` };
+    case 'clicktocall get':
+    case 'clicktocall delete':
+      need(a, b);
+      return { method: action === 'get' ? 'GET' : 'DELETE', path: `/admin/v1/accounts/${enc(a as string)}/clicktocall/${enc(b as string)}` };
+    case 'clicktocall replace':
+    case 'clicktocall patch':
+      need(a, b);
+      return { method: action === 'replace' ? 'POST' : 'PATCH', path: `/admin/v1/accounts/${enc(a as string)}/clicktocall/${enc(b as string)}`, body: { data: settings() } };
+    case 'clicktocall history': {
+      need(a, b);
+      return historyCall(`/admin/v1/accounts/${enc(a as string)}/clicktocall/${enc(b as string)}/history`, values);
+    }
     case 'policy set':
       need(a);
       return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/policy`, body: settings() };
@@ -111,13 +145,7 @@ export function toCall(argv: string[]): Call {
       return { method: 'POST', path: `/admin/v1/accounts/${enc(a as string)}/webhooks/deliveries/${enc(b as string)}/resend` };
     default:
       if (group === 'requests' && action !== undefined) {
-        const query = new URLSearchParams();
-        for (const name of ['limit', 'before', 'ref', 'state', 'since', 'until', 'format'] as const) {
-          const value = values[name];
-          if (value !== undefined) query.set(name, value);
-        }
-        const qs = query.toString();
-        return { method: 'GET', path: `/admin/v1/accounts/${enc(action)}/requests${qs ? `?${qs}` : ''}`, ...(values.format === undefined ? {} : { stream: true }) };
+        return historyCall(`/admin/v1/accounts/${enc(action)}/requests`, values);
       }
       void c;
       throw new Error(USAGE);

@@ -1,7 +1,8 @@
 /** SPEC §10 saved click-to-call endpoints: Kazoo's CRUD, validation at save time, and the public connect with its guards. */
 import { expect } from 'chai';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
-import { provision, startRelay, statusOf, type Relay } from '../support/relay.js';
+import { run } from '../../api/cli/c2c-admin.js';
+import { ADMIN_TOKEN, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
 
 describe('saved click-to-call endpoints', function () {
   this.timeout(20000);
@@ -49,6 +50,22 @@ describe('saved click-to-call endpoints', function () {
     expect(cleared.body.data).to.not.have.property('timeout');
     expect((await relay.admin('DELETE', `${base()}/${id}`)).status).to.equal(204);
     expect((await relay.admin('GET', `${base()}/${id}`)).status).to.equal(404);
+  });
+
+  it('when c2c-admin manages endpoints, then create, list, patch, history and delete go through the admin API', async () => {
+    const cli = async (...argv: string[]) => {
+      let output = '';
+      const code = await run(argv, { ADMIN_TOKEN, C2C_ADMIN_URL: relay.base }, (text) => (output += text));
+      return { code, json: output === '' ? undefined : JSON.parse(output) };
+    };
+    const created = await cli('clicktocall', 'create', accountId, '--json', JSON.stringify({ name: 'From the CLI', extension: '1003' }));
+    expect(created.code).to.equal(0);
+    const id = created.json.data.id as string;
+    expect((await cli('clicktocall', 'list', accountId)).json.data.map((row: { id: string }) => row.id)).to.include(id);
+    expect((await cli('clicktocall', 'patch', accountId, id, '--json', '{"timeout":15}')).json.data.timeout).to.equal(15);
+    expect((await cli('clicktocall', 'history', accountId, id)).json.requests).to.deep.equal([]);
+    expect((await cli('clicktocall', 'delete', accountId, id)).code).to.equal(0);
+    expect((await cli('clicktocall', 'get', accountId, id)).code).to.equal(1);
   });
 
   it('when another account asks for an endpoint, then 404, as for an unknown one', async () => {
