@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { AppError } from '../errors.js';
-import { PBX_KINDS, type ConnectionFacts, type PbxKind } from '../accounts/pbx-settings.js';
+import { ORIGINATE_DATA_BLACKLIST, PBX_KINDS, type ConnectionFacts, type PbxKind } from '../accounts/pbx-settings.js';
 import { checkPattern } from '../accounts/safe-pattern.js';
 import { unsupportedOptions } from '../pbx-capabilities.js';
 
@@ -134,7 +134,82 @@ export function parseEndpoint(input: unknown, account: { pbxKinds: readonly PbxK
     ...(unsupportedOptions(pbx, asked, account.facts?.[pbx]).length > 0 ? ['caller_id_number/outbound_callee_id_number'] : []),
   ];
   if (unsupported.length > 0) throw new AppError('unsupported_option', `${unsupported.join(', ')} cannot be used with the ${pbx} PBX.`);
+  const asterisk = pbx === 'asterisk' ? asteriskProblems(endpoint) : [];
+  if (asterisk.length > 0) throw new AppError('unsupported_option', `Cannot be used with the asterisk PBX: ${asterisk.join('; ')}.`);
   return endpoint;
+}
+
+/*
+ * How the Asterisk driver carries an endpoint (README, "PBX connection: asterisk"), so that what it
+ * cannot carry is refused here, when the endpoint is saved. The driver builds its Originate from
+ * these same names and rules and checks them again before anything is sent.
+ */
+
+/** The channel variables an endpoint sets, all inherited (`__`) by every channel of both legs. */
+export const ASTERISK_ENDPOINT_VARIABLES = {
+  /** `custom_application_vars`: `__C2C_APP_<suffix>` (asteriskVariableSuffix). */
+  application: (name: string) => `__C2C_APP_${asteriskVariableSuffix(name)}`,
+  /** `custom_sip_headers.out`, handed to the PBX's pre-dial subroutine as numbered pairs (n = 1 … count). */
+  headerCount: '__C2C_HDR_COUNT',
+  headerName: (n: number) => `__C2C_HDR_${n}_NAME`,
+  headerValue: (n: number) => `__C2C_HDR_${n}_VALUE`,
+} as const;
+
+/**
+ * A `custom_application_vars` name as an Asterisk variable name: `-` becomes `_`, because Asterisk
+ * variable names are meant to hold only letters, digits and `_` (inside `$[…]` a `-` is a minus).
+ * Case is kept: Asterisk compares variable names case-sensitively.
+ */
+export function asteriskVariableSuffix(name: string): string {
+  return name.replaceAll('-', '_');
+}
+
+export type AsteriskRingback = { kind: 'tone'; tone: string } | { kind: 'music'; musicClass: string };
+
+/**
+ * Kazoo's `ringback` (a tone or a media) on Asterisk, what leg 1 hears while leg 2 rings:
+ * `tone/<name>` is a tone of the PBX's indications.conf zone, played with Dial `r(<name>)`
+ * (`tone/ring` is the usual ringing); any other name is a music-on-hold class, played with Dial
+ * `m(<class>)`: a class holding one recording is how Asterisk plays a media while a call rings.
+ * Anything else has no Asterisk meaning: undefined.
+ */
+export function asteriskRingback(ringback: string): AsteriskRingback | undefined {
+  const tone = /^tone\/([A-Za-z0-9_-]{1,64})$/.exec(ringback)?.[1];
+  if (tone !== undefined) return { kind: 'tone', tone };
+  return /^[A-Za-z0-9_-]{1,64}$/.test(ringback) ? { kind: 'music', musicClass: ringback } : undefined;
+}
+
+/** manager.c reads lines of at most 1024 bytes with their CRLF; the driver escapes `\`, `"` and `,` with a backslash. */
+function fitsAmiLine(variable: string, value: string): boolean {
+  return Buffer.byteLength(`Variable: ${variable}=${value.replace(/[\\",]/g, '\\$&')}\r\n`, 'utf8') <= 1024;
+}
+
+function asteriskProblems(endpoint: EndpointSettings): string[] {
+  const problems: string[] = [];
+  const bySuffix = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(endpoint.custom_application_vars ?? {})) {
+    const variable = ASTERISK_ENDPOINT_VARIABLES.application(name);
+    bySuffix.set(variable, [...(bySuffix.get(variable) ?? []), name]);
+    if (!fitsAmiLine(variable, value)) problems.push(`custom_application_vars.${name} is too long for an AMI line once encoded as UTF-8`);
+  }
+  for (const [variable, names] of bySuffix) {
+    if (names.length > 1) problems.push(`custom_application_vars ${names.map((n) => `"${n}"`).join(' and ')} would all be the channel variable ${variable.slice(2)} (a "-" becomes "_")`);
+  }
+  const headers = Object.entries(endpoint.custom_sip_headers?.out ?? {});
+  for (const [name, value] of headers) {
+    // The longest index the driver can use (20 headers at most), so the check holds whatever the order.
+    if (!fitsAmiLine(ASTERISK_ENDPOINT_VARIABLES.headerValue(20), value)) problems.push(`custom_sip_headers.out.${name} is too long for an AMI line once encoded as UTF-8`);
+  }
+  if (headers.length > 0 && endpoint.dial_first === 'contact') {
+    problems.push('custom_sip_headers.out with dial_first "contact": Asterisk adds the headers to the second leg (a pre-dial handler of its Dial), which is then the extension, not the contact');
+  }
+  if (endpoint.ringback !== undefined) {
+    const mapped = asteriskRingback(endpoint.ringback);
+    const word = ORIGINATE_DATA_BLACKLIST.find((w) => endpoint.ringback?.includes(w));
+    if (mapped === undefined) problems.push('ringback must be "tone/<name>" (a tone of the PBX\'s indications.conf, Dial r()) or the name of a music-on-hold class (Dial m()), each 1-64 letters, digits, "_" or "-"');
+    else if (word !== undefined) problems.push(`ringback must not contain "${word}": it goes into the Originate's Dial data, which Asterisk refuses when it holds ${ORIGINATE_DATA_BLACKLIST.join(', ')} unless the AMI user has the system class`);
+  }
+  return problems;
 }
 
 /** A whitelist entry as the relay applies it: the whole contact must match (Kazoo's is a search). */

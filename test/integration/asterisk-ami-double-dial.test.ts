@@ -99,4 +99,57 @@ describe('AMI double: Dial as the Originate Application', () => {
     expect(double.calls()[0]?.recording).to.equal(undefined);
     expect(events('MixMonitorStart')).to.have.length(0);
   });
+
+  it('when Dial has b() naming the SIP-header subroutine, then it runs on leg 2\'s new channel and its INVITE carries the handed-over headers, byte for byte', async () => {
+    await start();
+    const vars = 'Variable: __C2C_HDR_1_NAME=X-Campaign\r\nVariable: __C2C_HDR_1_VALUE=a\\,b \\"q\\" ^x^ ${EXTEN} (y))\r\n' +
+      'Variable: __C2C_HDR_2_NAME=X-Empty\r\nVariable: __C2C_HDR_2_VALUE=\r\nVariable: __C2C_HDR_COUNT=2\r\n';
+    client.send(ORIGINATE('o1', 'Local/5550100@from-internal,5,b(c2c-relay-sip-headers^s^1)', vars));
+    await eventually(() => events('Hangup').length === 4);
+    const [call] = double.calls();
+    expect(call?.leg2?.sipHeaders).to.deep.equal([['X-Campaign', 'a,b "q" ^x^ ${EXTEN} (y))'], ['X-Empty', '']]);
+    expect(call?.leg2?.preDial).to.deep.include({ context: 'c2c-relay-sip-headers', exten: 's', priority: '1', ran: true });
+    expect(call?.leg2?.preDial?.channel).to.match(/^Local\/5550100@from-internal-[0-9a-f]{8};1$/);
+    expect(call?.leg1.sipHeaders).to.deep.equal([]);
+  });
+
+  it('when the subroutine uses PJSIP_HEADER, or b() names a missing context, then no header is added: leg 2 is a Local channel', async () => {
+    await start(options({ sipHeaderFunction: 'PJSIP_HEADER' }));
+    const vars = 'Variable: __C2C_HDR_1_NAME=X-A\r\nVariable: __C2C_HDR_1_VALUE=1\r\nVariable: __C2C_HDR_COUNT=1\r\n';
+    client.send(ORIGINATE('o1', 'Local/5550100@from-internal,5,b(c2c-relay-sip-headers^s^1)', vars));
+    await eventually(() => double.calls()[0]?.leg2 !== undefined);
+    expect(double.calls()[0]?.leg2).to.deep.include({ sipHeaders: [] });
+    expect(double.calls()[0]?.leg2?.preDial?.ran).to.equal(true);
+    client.send(ORIGINATE('o2', 'Local/5550100@from-internal,5,b(no-such-handler^s^1)', vars).replaceAll('c2c-d-', 'c2c-e-'));
+    await eventually(() => double.calls()[1]?.leg2 !== undefined);
+    expect(double.calls()[1]?.leg2?.sipHeaders).to.deep.equal([]);
+    expect(double.calls()[1]?.leg2?.preDial?.ran).to.equal(false);
+  });
+
+  it('when a header name were not validated, then it would rewrite the subroutine\'s Set: why the relay only passes ^[A-Za-z0-9_-]+$', async () => {
+    await start();
+    const vars = 'Variable: __C2C_HDR_1_NAME=X-A)=evil\r\nVariable: __C2C_HDR_1_VALUE=v\r\nVariable: __C2C_HDR_COUNT=1\r\n';
+    client.send(ORIGINATE('o1', 'Local/5550100@from-internal,5,b(c2c-relay-sip-headers^s^1)', vars));
+    await eventually(() => double.calls()[0]?.leg2 !== undefined);
+    expect(double.calls()[0]?.leg2?.sipHeaders).to.deep.equal([['X-A', 'evil)=v']]);
+  });
+
+  it('when CHANNEL(musicclass) is written and Dial has m() or r(), then both legs hold that class and leg 1 hears the music or tone while leg 2 rings', async () => {
+    await start(options({ indicationTones: ['ring', 'dialrecall'] }));
+    const cases: [string, unknown][] = [
+      ['m(acme-ringing)', { kind: 'music', musicClass: 'acme-ringing' }],
+      ['m', { kind: 'music', musicClass: 'acme-hold' }],
+      ['r(dialrecall)', { kind: 'tone', tone: 'dialrecall' }],
+      ['r(no-such-tone)', { kind: 'ringing' }],
+      ['r', { kind: 'ringing' }],
+      ['', { kind: 'leg2' }],
+    ];
+    for (const [i, [option, heard]] of cases.entries()) {
+      const id = `c2c-m${i}-`;
+      client.send(ORIGINATE(`o${i}`, `Local/5550100@from-internal,5${option ? `,${option}` : ''}`, 'Variable: CHANNEL(musicclass)=acme-hold\r\n').replaceAll('c2c-d-', id));
+      const call = await eventually(() => double.calls().find((c) => c.actionId === `o${i}` && c.leg2) ?? Promise.reject(new Error('not dialed')));
+      expect(call.leg1.ringback, option).to.deep.equal(heard);
+      expect([call.leg1.musicClass, call.leg2?.musicClass], option).to.deep.equal(['acme-hold', 'acme-hold']);
+    }
+  });
 });

@@ -102,6 +102,24 @@ export interface AmiDoubleOptions {
   recordingSubroutine?: string;
   /** Asterisk's monitor directory, where MixMonitor puts a relative file name (default /var/spool/asterisk/monitor). */
   monitorDir?: string;
+  /**
+   * A context installed as the README's SIP-header subroutine (pre-dial.ts); it must also be in
+   * `dialplan` with an `s` extension. `sipHeaderFunction` is the function its Set uses: the README's
+   * PJSIP_INHERITABLE_HEADER (default), or PJSIP_HEADER, which adds nothing on leg 2's Local channel.
+   */
+  sipHeaderSubroutine?: string;
+  sipHeaderFunction?: 'PJSIP_INHERITABLE_HEADER' | 'PJSIP_HEADER';
+  /**
+   * Tone names of the channels' indications.conf zone, for Dial `r(tone)` (default: those every
+   * zone of indications.conf.sample has). An unknown tone makes Dial warn and indicate ringing.
+   */
+  indicationTones?: string[];
+  /**
+   * Invented FreePBX setting: the "Music On Hold" class of the outbound route leg 2 takes. FreePBX
+   * sets MOHCLASS to it unless MOHCLASS is already set (FreePBX/core); that the trunk channel then
+   * takes MOHCLASS as its class, as macro-dial-one does for extensions, is assumed, not confirmed.
+   */
+  freepbxRouteMusicClass?: string;
   /** Called with what each leg of a call received once the call is over (the sandbox prints it). */
   onCallEnd?: (call: ReceivedCall) => void;
   timing?: AmiDoubleTiming;
@@ -136,6 +154,12 @@ export const FREEPBX_DIALPLAN: Record<string, string[]> = {
 /** The README's recording subroutine, as the sandbox PBX has it installed. */
 export const RECORDING_SUBROUTINE = 'c2c-relay-record';
 
+/** The README's SIP-header subroutine, as the sandbox PBX has it installed. */
+export const SIP_HEADER_SUBROUTINE = 'c2c-relay-sip-headers';
+
+/** The tones every zone of Asterisk's indications.conf.sample defines. */
+export const STANDARD_TONES = ['dial', 'busy', 'ring', 'congestion', 'callwaiting', 'dialrecall', 'record', 'info', 'stutter'];
+
 /** The developer sandbox behind the README's run command (a FreePBX-like box). */
 export function sandboxAmiOptions(): AmiDoubleOptions {
   const names = ['Alice Example', 'Bob Example', 'Carol Example', 'Dave Example', 'Erin Example'];
@@ -151,8 +175,9 @@ export function sandboxAmiOptions(): AmiDoubleOptions {
     channelVars: ['C2C_ID'],
     // FreePBX's default trunk ring time: far longer than any click-to-call `timeout`.
     globals: { TRUNK_RING_TIMER: '300' },
-    dialplan: { ...FREEPBX_DIALPLAN, [RECORDING_SUBROUTINE]: ['s'] },
+    dialplan: { ...FREEPBX_DIALPLAN, [RECORDING_SUBROUTINE]: ['s'], [SIP_HEADER_SUBROUTINE]: ['s'] },
     recordingSubroutine: RECORDING_SUBROUTINE,
+    sipHeaderSubroutine: SIP_HEADER_SUBROUTINE,
     leg2Outcomes: {
       '5550100': { kind: 'answer', holdMs: 5000 },
       '5550101': { kind: 'noanswer' },

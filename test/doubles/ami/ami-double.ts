@@ -37,7 +37,7 @@ export interface AmiDouble {
   actions(): ReceivedAction[];
   /** Every Originate received (accepted or refused), parsed like Asterisk does. */
   originates(): ReceivedOriginate[];
-  /** What each leg of every originated call received (caller IDs, variables, prompts, recording), in Originate order. */
+  /** What each leg of every originated call received (caller IDs, variables, SIP headers, music on hold, ringback, prompts, recording), in Originate order. */
   calls(): ReceivedCall[];
   /** Sessions currently connected, and how many logins succeeded so far. */
   openSessions(): number;

@@ -20,6 +20,8 @@ export interface LegRequest {
   callerId: string | undefined;
   /** Leg 1's channel variables, as the Originate's `Variable:` headers set them. */
   vars: ChannelVars;
+  /** Leg 1's music-on-hold class (`CHANNEL(musicclass)` written by a `Variable:` header); '' when none. */
+  musicClass: string;
   /** The Originate's Application and Data, when it has one (leg 1 then runs it instead of Context/Exten). */
   application: { name: string; data: string } | undefined;
   /** Set when that Application is Dial: leg 2 is then the channel it dials. */

@@ -78,7 +78,7 @@ export async function runLeg1(core: DoubleCore, req: LegRequest): Promise<boolea
       // The party is offered the Originate's CallerID: leg 1's connected line, the `;2` half's caller ID.
       leg1: legReceived(core, {
         channel, callerIdNum: cid.num, callerIdName: cid.name, vars: req.vars, context: target.context, exten: target.number,
-        ringLimitMs: req.timeoutMs,
+        ringLimitMs: req.timeoutMs, musicClass: req.musicClass,
       }),
     });
 

@@ -2,8 +2,11 @@
  * The `Dial` application as an Originate `Application` runs it on leg 1 once it answers
  * (apps/app_dial.c): `Dial(Tech/data[&…],timeout,options)`. The double models one Local target and
  * the options the relay can use: `f()` (caller ID sent to the callee), `A(called:calling)`
- * (announcement after the callee answers, before the bridge) and `U(context^arg^…)` (a Gosub on
- * the answered callee, before the bridge). Others are kept by letter for tests to see.
+ * (announcement after the callee answers, before the bridge), `U(context^arg^…)` (a Gosub on
+ * the answered callee, before the bridge), `b(context^exten^priority)` (a Gosub on each new callee
+ * channel before it is dialed), and what the caller hears while the callee rings: `m(class)`
+ * (music on hold) or `r(tone)` (an indications tone; bare `r` is ringing). Others are kept by
+ * letter for tests to see.
  */
 import { parseAppOptions, separateArgs } from './app-args.js';
 import { parseCallerId } from './wire.js';
@@ -17,6 +20,13 @@ export interface DialApp {
   forcedCallerId: { num: string; name: string } | undefined;
   announce: { called: string | undefined; calling: string | undefined };
   gosub: { context: string; args: string[] } | undefined;
+  /**
+   * `b()`: app_dial turns its `^` into `,` and runs `Gosub([[context,]exten,]priority[(args)])` on
+   * the new channel; a missing context or exten stays undefined (Gosub would use the channel's own).
+   */
+  preDial: { context: string | undefined; exten: string | undefined; priority: string; args: string[] } | undefined;
+  /** `m` (class, '' = the channel's own) wins over `r` (tone, '' = plain ringing), as in app_dial. */
+  whileRinging: { music: string } | { tone: string } | undefined;
 }
 
 /** Dial declares four arguments: peers, timeout, options, URL. */
@@ -42,7 +52,21 @@ export function parseDialApp(data: string): DialApp {
     forcedCallerId: forced ? parseCallerId(forced) : undefined,
     announce: { called: called || undefined, calling: calling || undefined },
     gosub: gosub === undefined ? undefined : { context: gosubContext, args: gosubArgs },
+    preDial: parseGosubTarget(options.get('b')),
+    whileRinging: options.has('m') ? { music: options.get('m') ?? '' } : options.has('r') ? { tone: options.get('r') ?? '' } : undefined,
   };
+}
+
+function parseGosubTarget(arg: string | undefined): DialApp['preDial'] {
+  if (arg === undefined) return undefined;
+  const open = arg.indexOf('(');
+  const location = open === -1 ? arg : arg.slice(0, open);
+  const args = open === -1 ? [] : arg.slice(open + 1, arg.endsWith(')') ? -1 : undefined).split('^');
+  const parts = location.split('^');
+  const priority = parts.pop() ?? '';
+  const exten = parts.pop();
+  const context = parts.pop();
+  return { context, exten, priority, args };
 }
 
 /** `strsep(&arg, ":")`: the part before the first `:`, and everything after it (if there was one). */

@@ -44,3 +44,16 @@ export function freepbxView(core: DoubleCore, call: { callerIdNum: string; vars:
 function numberOf(callerId: string): string {
   return /<([^>]*)>/.exec(callerId)?.[1] ?? callerId.trim();
 }
+
+/**
+ * The class a FreePBX call's channel ends up with: macro-dial-one sets `CHANNEL(musicclass)` to
+ * MOHCLASS when it is neither empty nor `default`, and an outbound route with its own class sets
+ * MOHCLASS to it unless MOHCLASS is set already (FreePBX/core); that a trunk channel then takes
+ * MOHCLASS too is assumed (`freepbxRouteMusicClass`). Otherwise the inherited class stays.
+ */
+export function freepbxMusicClass(core: DoubleCore, call: { vars: ChannelVars; dialed: string; channelClass: string }): string {
+  const internal = Object.hasOwn(core.options.extensions ?? {}, call.dialed);
+  const preset = call.vars.get('MOHCLASS') ?? '';
+  const mohclass = preset === '' && !internal ? (core.options.freepbxRouteMusicClass ?? '') : preset;
+  return mohclass !== '' && mohclass !== 'default' ? mohclass : call.channelClass;
+}

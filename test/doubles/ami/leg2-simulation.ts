@@ -11,7 +11,9 @@ import { CAUSE, chain, createParty, goesDown, type LegRequest, type Party, party
 import type { BurstStep } from './event-order.js';
 import type { BridgeInfo, Cause, ChannelInfo } from './events.js';
 import { placeLeg2 } from './leg2-placement.js';
-import { legReceived, type ReceivedCall } from './received-call.js';
+import { runPreDial } from './pre-dial.js';
+import { legReceived, type ReceivedCall, type Ringback } from './received-call.js';
+import { STANDARD_TONES } from './ami-double-options.js';
 import type { Header } from './wire.js';
 
 /**
@@ -33,6 +35,8 @@ export function startLeg2(
     tech: 'Local', number: placed.number, context: placed.context, options: '', uniqueid: core.nextUniqueid(),
     otherUniqueid: core.nextUniqueid(), linkedid: a.one.linkedid, suffix: core.nextSuffix(),
   });
+  // Dial's pre-dial handler runs on the new `;1` half before the call; what it leaves goes with the channel.
+  const preDial = req.dial ? runPreDial(core, req.dial, b.one.name, placed.calleeVars) : undefined;
   call.leg2 = legReceived(core, {
     // With Dial the callee's `;2` half runs the context; otherwise leg 1 runs it itself.
     channel: req.dial ? (b.two as ChannelInfo).name : a.one.name,
@@ -42,7 +46,11 @@ export function startLeg2(
     context: req.dial ? placed.context : req.context,
     exten: placed.number,
     ringLimitMs: placed.ringLimitMs,
+    // app_dial gives a new channel without a class the caller's; a Local channel copies it to `;2`.
+    musicClass: req.musicClass,
+    ...(preDial === undefined ? {} : { preDial: preDial.run, sipHeaders: preDial.headers }),
   });
+  call.leg1.ringback = ringback(core, req);
   const setup = partyComesUp(core, b, placed.callerId, placed.calleeVars.view());
   const rings = outcome.kind === 'noanswer' || outcome.kind === 'rejected';
   setup.push(core.events.dialBegin(a.one, b.one, b.dialString));
@@ -57,6 +65,19 @@ export function startLeg2(
   }
   void playLeg2(core, leg2, outcome, placed.afterMs, leg1HoldMs);
   return setup;
+}
+
+/**
+ * What leg 1 hears while leg 2 rings (app_dial.c): `m(class)` plays that class (the caller's own
+ * without one), `r(tone)` a tone of the zone (an unknown one: a warning, then plain ringing), bare
+ * `r` ringing; without either, whatever leg 2 sends back. Without Dial, leg 1's dialplan decides.
+ */
+function ringback(core: DoubleCore, req: LegRequest): Ringback {
+  const heard = req.dial?.whileRinging;
+  if (heard === undefined) return { kind: 'leg2' };
+  if ('music' in heard) return { kind: 'music', musicClass: heard.music || req.musicClass || 'default' };
+  const tones = core.options.indicationTones ?? STANDARD_TONES;
+  return heard.tone !== '' && tones.includes(heard.tone) ? { kind: 'tone', tone: heard.tone } : { kind: 'ringing' };
 }
 
 interface Leg2 {

@@ -103,6 +103,9 @@ export function originateHandler(record: (originate: ReceivedOriginate) => void)
       if (error) return session.send(errorReply(actionId, error));
 
       const timeout = Number.parseInt(get(headers, 'Timeout') ?? '', 10);
+      // func_channel.c: CHANNEL(musicclass) sets the channel's class; as for variables, the write
+      // first in the action is applied last and wins (channel-vars.ts).
+      const musicClass = functionWrites.find(([name]) => /^CHANNEL\(musicclass\)$/i.test(name))?.[1] ?? '';
       const application = get(headers, 'Application') || undefined;
       const data = get(headers, 'Data') ?? '';
       const request: LegRequest = {
@@ -113,6 +116,7 @@ export function originateHandler(record: (originate: ReceivedOriginate) => void)
         timeoutMs: Number.isFinite(timeout) ? timeout : 30_000,
         callerId: get(headers, 'CallerID'),
         vars,
+        musicClass,
         application: application === undefined ? undefined : { name: application, data },
         dial: application?.toLowerCase() === 'dial' ? parseDialApp(data) : undefined,
         channelId: get(headers, 'ChannelId') || undefined,

@@ -1,12 +1,17 @@
 /**
  * What each leg of an originated call received, the way the PBX would have it (asterisk-ami.md §9
  * item 14): the caller ID offered to the party, the channel variables its dialplan reads, where
- * that dialplan runs, how long it may ring, the prompts played to it, and the recording. Tests
- * assert the relay's output here rather than on header strings.
+ * that dialplan runs, how long it may ring, the prompts played to it, the SIP headers its INVITE
+ * carries, the music-on-hold class it hears when held, what leg 1 hears while leg 2 rings, and the
+ * recording. Tests assert the relay's output here rather than on header strings.
  */
 import type { DoubleCore } from './ami-session.js';
 import type { ChannelVars } from './channel-vars.js';
-import { FREEPBX_CONTEXTS, type FreepbxView, freepbxView } from './freepbx-model.js';
+import { FREEPBX_CONTEXTS, type FreepbxView, freepbxMusicClass, freepbxView } from './freepbx-model.js';
+import type { PreDialRun } from './pre-dial.js';
+
+/** What leg 1's party hears while leg 2 rings (Dial `m()`/`r()`); `leg2`: whatever leg 2 sends back (its ringing, early media). */
+export type Ringback = { kind: 'leg2' } | { kind: 'ringing' } | { kind: 'tone'; tone: string } | { kind: 'music'; musicClass: string };
 
 export interface LegReceived {
   /** The channel that carries the leg towards its party (a Local channel's `;2` half). */
@@ -25,6 +30,17 @@ export interface LegReceived {
   prompts: string[];
   /** FreePBX contexts only: who FreePBX takes as the caller, and the caller ID the party finally gets. */
   freepbx?: FreepbxView;
+  /**
+   * The music-on-hold class this party hears when the other one puts the call on hold: its
+   * channel's class (res_musiconhold prefers it), `default` when it has none.
+   */
+  musicClass: string;
+  /** SIP headers the INVITE to this party carries besides the PBX's own, as name/value pairs in order. */
+  sipHeaders: [string, string][];
+  /** The pre-dial handler (Dial `b()`) run on this leg's channel before it was dialed. */
+  preDial?: PreDialRun;
+  /** Leg 1 only, once leg 2 is dialed: what this party hears while leg 2 rings. */
+  ringback?: Ringback;
 }
 
 export interface RecordingReceived {
@@ -52,7 +68,14 @@ export interface ReceivedCall {
  */
 export function legReceived(
   core: DoubleCore,
-  leg: { channel: string; callerIdNum: string; callerIdName: string; vars: ChannelVars; context: string; exten: string; ringLimitMs: number | undefined },
+  leg: {
+    channel: string; callerIdNum: string; callerIdName: string; vars: ChannelVars; context: string; exten: string; ringLimitMs: number | undefined;
+    /** The channel's own music-on-hold class before the leg's dialplan runs ('' for none). */
+    musicClass: string;
+    /** Headers the channel carries into its INVITE (an inherited header datastore), raw bytes. */
+    sipHeaders?: [string, string][];
+    preDial?: PreDialRun;
+  },
 ): LegReceived {
   const variables = Object.fromEntries(
     Object.entries(leg.vars.view()).map(([name, value]) => [utf8(name), utf8(value)]),
@@ -66,10 +89,15 @@ export function legReceived(
     exten: leg.exten,
     ringLimitMs: leg.ringLimitMs,
     prompts: [],
+    musicClass: leg.musicClass,
+    sipHeaders: (leg.sipHeaders ?? []).map(([name, value]) => [utf8(name), utf8(value)]),
+    ...(leg.preDial === undefined ? {} : { preDial: leg.preDial }),
   };
   if (FREEPBX_CONTEXTS.has(leg.context)) {
     received.freepbx = freepbxView(core, { callerIdNum: leg.callerIdNum, vars: leg.vars, dialed: leg.exten });
+    received.musicClass = freepbxMusicClass(core, { vars: leg.vars, dialed: leg.exten, channelClass: leg.musicClass });
   }
+  received.musicClass ||= 'default';
   return received;
 }
 

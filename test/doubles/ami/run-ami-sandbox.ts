@@ -1,9 +1,10 @@
 /**
  * Runs the AMI double with the developer-sandbox script (FreePBX-like extensions 1001–1005, user
- * relay/relaysecret, the README's recording subroutine installed) so the relay has a PBX to call
- * locally. Port: argv[2], else AMI_SANDBOX_PORT, else 5038. Prints one JSON line with the address,
- * then, as each call ends, one line with what its legs received: caller IDs, the variables
- * (C2C_PAGE, C2C_REF…), the warning prompts and the recording's file, which is never written.
+ * relay/relaysecret, the README's recording and SIP-header subroutines installed) so the relay has
+ * a PBX to call locally. Port: argv[2], else AMI_SANDBOX_PORT, else 5038. Prints one JSON line with
+ * the address, then, as each call ends, one line with what its legs received: caller IDs, the
+ * variables (C2C_PAGE, C2C_REF, C2C_APP_…), SIP headers, music-on-hold class, what leg 1 heard
+ * while leg 2 rang, the warning prompts and the recording's file, which is never written.
  * Runs until SIGINT/SIGTERM.
  */
 import { sandboxAmiOptions } from './ami-double-options.js';
@@ -19,8 +20,11 @@ function portFrom(value: string | undefined): number | undefined {
 
 function leg(received: LegReceived | undefined): Record<string, unknown> | undefined {
   if (!received) return undefined;
-  const { channel, callerIdNum, callerIdName, variables, prompts, freepbx } = received;
-  return { channel, caller_id: `"${callerIdName}" <${callerIdNum}>`, variables, prompts, ...(freepbx ? { freepbx } : {}) };
+  const { channel, callerIdNum, callerIdName, variables, prompts, freepbx, sipHeaders, musicClass, ringback } = received;
+  return {
+    channel, caller_id: `"${callerIdName}" <${callerIdNum}>`, variables, sip_headers: sipHeaders, music_class: musicClass, prompts,
+    ...(ringback ? { ringback } : {}), ...(freepbx ? { freepbx } : {}),
+  };
 }
 
 function report(call: ReceivedCall): void {

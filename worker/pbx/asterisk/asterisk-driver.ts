@@ -1,7 +1,8 @@
 /**
  * PbxDriver for Asterisk / FreePBX over AMI: one persistent authenticated connection per driver,
  * shared by every call; Originate with Async true; progress from OriginateResponse, DialEnd and
- * Hangup events (SPEC §5, asterisk-ami.md §3–§5); call options of SPEC §8 (originate-action.ts).
+ * Hangup events (SPEC §5, asterisk-ami.md §3–§5); call options of SPEC §8 (originate-action.ts) and
+ * saved endpoints' settings of SPEC §10 (endpoint-call-options.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { AsteriskSettings } from '../../../shared/accounts/pbx-settings.js';
@@ -12,8 +13,10 @@ import { AmiEncodeError, encodeAction, headersToObject, headerValue } from './am
 import { AmiConnection } from './ami-connection.js';
 import { CallRegistry } from './call-registry.js';
 import { type AmiSend, DialAsResolver } from './dial-as-lookup.js';
+import { DialplanSubroutine } from './dialplan-subroutine.js';
+import { SIP_HEADER_SUBROUTINE } from './endpoint-call-options.js';
 import { assertPlaceable, buildOriginate, channelIds } from './originate-action.js';
-import { recordingPlan, RecordingSubroutine } from './recording.js';
+import { recordingPlan, recordingSubroutine } from './recording.js';
 
 /** Knobs with production defaults; tests shorten them. */
 export interface AsteriskDriverTuning {
@@ -54,14 +57,16 @@ export function createAsteriskDriver(
   connection.onEvent((event) => calls.onEvent(event));
   const send: AmiSend = (headers) => connection.send(headers);
   const resolver = new DialAsResolver(settings, send, { ttlMs: tuning.lookupTtlMs });
-  const recordingSubroutine = new RecordingSubroutine(settings, send, tuning.lookupTtlMs);
+  const recordingCheck = recordingSubroutine(settings, send, tuning.lookupTtlMs);
+  const sipHeaderCheck = new DialplanSubroutine(SIP_HEADER_SUBROUTINE, 'SIP header subroutine', 'custom_sip_headers.out', send, tuning.lookupTtlMs);
 
   async function placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted> {
     assertPlaceable(call);
     await connection.ready();
     const identity = await resolver.resolve(call.dialAs);
     const recording = call.record === undefined ? undefined : recordingPlan(settings, call.requestId);
-    if (recording) await recordingSubroutine.ensure();
+    if (recording) await recordingCheck.ensure();
+    if (Object.keys(call.endpoint?.sip_headers ?? {}).length > 0) await sipHeaderCheck.ensure();
     const actionId = `c2c-${randomUUID()}`;
     const headers = buildOriginate({
       call,
@@ -112,8 +117,8 @@ export function createAsteriskDriver(
     try {
       await connection.ready();
       const lookups = await resolver.probe();
-      const recordingDetail = await recordingSubroutine.describe();
-      return { ok: lookups.ok, detail: `Logged in (${connection.banner ?? 'no banner'}); ${lookups.detail}; ${recordingDetail}` };
+      const subroutines = [await recordingCheck.describe(), await sipHeaderCheck.describe()];
+      return { ok: lookups.ok, detail: `Logged in (${connection.banner ?? 'no banner'}); ${lookups.detail}; ${subroutines.join('; ')}` };
     } catch (err) {
       const appError = err instanceof AppError ? err : new AppError('internal_error', undefined, { cause: err });
       return { ok: false, detail: `${appError.code}: ${appError.message}${causeCode(appError)}` };

@@ -7,6 +7,7 @@
  * Every part is one of the relay's validated values; the check below makes sure none can carry
  * a character Dial or its option parser gives a meaning to (`,` `(` `)` `^` `:` `&` `"` `\` …).
  */
+import type { AsteriskRingback } from '../../../shared/endpoints/endpoint-settings.js';
 import { AppError } from '../../../shared/errors.js';
 import type { RecordingWarning } from '../../../shared/call-job.js';
 
@@ -20,6 +21,10 @@ export interface DialPlan {
   announce?: { called?: string; calling?: string };
   /** Gosub run on the answered leg 2 after the prompts (Dial `U(context^arg^…)`). */
   calleeSubroutine?: { context: string; args: string[] };
+  /** Gosub run on the new leg-2 channel before it is dialed (Dial `b(context^exten^priority)`). */
+  preDialHandler?: { context: string; exten: string; priority: string };
+  /** What the calling party (leg 1) hears while leg 2 rings: Dial `r(tone)` or `m(class)`. */
+  ringback?: AsteriskRingback;
 }
 
 const SAFE_PART = /^[A-Za-z0-9_+*#/.-]+$/;
@@ -58,6 +63,12 @@ export function dialData(plan: DialPlan): string {
     const { context, args } = plan.calleeSubroutine;
     options.push(`U(${[context, ...args].map((part) => safe(part, 'subroutine argument')).join('^')})`);
   }
+  if (plan.preDialHandler) {
+    const { context, exten, priority } = plan.preDialHandler;
+    options.push(`b(${[context, exten, priority].map((part) => safe(part, 'pre-dial handler')).join('^')})`);
+  }
+  if (plan.ringback?.kind === 'tone') options.push(`r(${safe(plan.ringback.tone, 'ringback tone')})`);
+  if (plan.ringback?.kind === 'music') options.push(`m(${safe(plan.ringback.musicClass, 'ringback class')})`);
   const target = `Local/${safe(plan.dialSecond, 'dial_second')}@${safe(plan.context, 'context')}`;
   return [target, String(plan.timeoutSeconds), ...(options.length > 0 ? [options.join('')] : [])].join(',');
 }

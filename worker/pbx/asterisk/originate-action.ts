@@ -6,12 +6,14 @@
  * context the call is placed from, so leg 2 rings no longer than `timeout` whatever that context
  * does. `Context`/`Exten`/`Priority` are sent too: Asterisk then still refuses a number the context
  * cannot route ("Extension does not exist.") before anything rings, and runs the Application.
+ * A saved endpoint adds variables and Dial options (endpoint-call-options.ts).
  */
 import { AppError } from '../../../shared/errors.js';
 import type { PlaceCall } from '../pbx-driver.js';
 import type { AmiHeader } from './ami-codec.js';
 import { callVariables } from './channel-variables.js';
 import { dialData, warningPrompts } from './dial-data.js';
+import { endpointOriginate } from './endpoint-call-options.js';
 import type { RecordingPlan } from './recording.js';
 
 const NUMBER = /^\+?[0-9*#]{1,32}$/;
@@ -104,6 +106,7 @@ export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
   const ids = channelIds(call.requestId);
   const channel = plan.channelTemplate.replaceAll('{dial_first}', call.dialFirst).replaceAll('{context}', plan.context);
   const forced = leg2CallerId(plan);
+  const endpoint = endpointOriginate(call.endpoint, plan.freepbx);
   const data = dialData({
     dialSecond: call.dialSecond,
     context: plan.context,
@@ -112,6 +115,8 @@ export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
     ...(recording === undefined
       ? {}
       : { announce: warningPrompts(call.record?.warning ?? 1, recording.warningPrompt), calleeSubroutine: recording.subroutine }),
+    ...(endpoint.preDialHandler === undefined ? {} : { preDialHandler: endpoint.preDialHandler }),
+    ...(endpoint.ringback === undefined ? {} : { ringback: endpoint.ringback }),
   });
   return [
     ['Action', 'Originate'],
@@ -126,6 +131,7 @@ export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
     ['Application', 'Dial'],
     ['Data', data],
     ...callVariables(call, plan.freepbx),
+    ...endpoint.variables,
     ['Async', 'true'],
     ['ChannelId', ids.leg1],
     ['OtherChannelId', ids.leg2],

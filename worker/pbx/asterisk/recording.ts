@@ -9,9 +9,8 @@
  * Without the subroutine Dial would go on unrecorded, so the relay checks it exists first.
  */
 import { ASTERISK_RECORDING_DEFAULTS, type AsteriskSettings } from '../../../shared/accounts/pbx-settings.js';
-import { AppError } from '../../../shared/errors.js';
-import { headerValue } from './ami-codec.js';
 import type { AmiSend } from './dial-as-lookup.js';
+import { DialplanSubroutine } from './dialplan-subroutine.js';
 
 export interface RecordingPlan {
   /** Where the PBX writes the file: `<recording_dir>/c2c-<request id>.<format>`. */
@@ -34,47 +33,7 @@ function subroutineContext(settings: AsteriskSettings): string {
   return settings.recording_context ?? ASTERISK_RECORDING_DEFAULTS.recording_context;
 }
 
-/** Checks (and briefly remembers) that the recording subroutine exists, with `Getvar DIALPLAN_EXISTS`. */
-export class RecordingSubroutine {
-  private checkedUntil = 0;
-
-  constructor(
-    private readonly settings: AsteriskSettings,
-    private readonly send: AmiSend,
-    private readonly ttlMs = 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Throws `unsupported_option` (nothing dialed) when the PBX lacks the subroutine. */
-  async ensure(): Promise<void> {
-    if (this.checkedUntil > this.now()) return;
-    const found = await this.exists();
-    if (found.refused !== undefined) throw new AppError('pbx_error', found.refused);
-    if (!found.exists) {
-      throw new AppError(
-        'unsupported_option',
-        `record=1 needs the "${subroutineContext(this.settings)}" dialplan context on the PBX (see the README); nothing was dialed.`,
-      );
-    }
-    this.checkedUntil = this.now() + this.ttlMs;
-  }
-
-  /** For the connection check: one line on the subroutine, which never makes the check fail. */
-  async describe(): Promise<string> {
-    const found = await this.exists();
-    const context = subroutineContext(this.settings);
-    if (found.refused !== undefined) return `recording subroutine ${context}: not checked (${found.refused})`;
-    return `recording subroutine ${context}: ${found.exists ? 'present' : 'absent (record=1 is refused)'}`;
-  }
-
-  private async exists(): Promise<{ exists: boolean; refused?: string }> {
-    const reply = await this.send([
-      ['Action', 'Getvar'],
-      ['Variable', `DIALPLAN_EXISTS(${subroutineContext(this.settings)},s,1)`],
-    ]);
-    if (headerValue(reply.response, 'Response') !== 'Success') {
-      return { exists: false, refused: `Getvar: ${headerValue(reply.response, 'Message') ?? 'failed'}` };
-    }
-    return { exists: headerValue(reply.response, 'Value') === '1' };
-  }
+/** The check that the connection's recording subroutine exists (dialplan-subroutine.ts). */
+export function recordingSubroutine(settings: AsteriskSettings, send: AmiSend, ttlMs?: number): DialplanSubroutine {
+  return new DialplanSubroutine(subroutineContext(settings), 'recording subroutine', 'record=1', send, ttlMs);
 }
