@@ -5,7 +5,7 @@
  */
 export function isReplyLost(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
-  return /Command aborted due to connection close|Connection is closed|Stream isn't writeable|max retries per request|Command timed out/i.test(message);
+  return /Command aborted due to connection close|Connection is closed|Stream isn't writeable|max retries per request|Command timed out|Too many Cluster redirections|CLUSTERDOWN|TRYAGAIN|Failed to refresh slots cache/i.test(message);
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -24,4 +24,17 @@ export async function untilAnswered<T>(send: () => Promise<T>, forMs: number): P
       await delay(Math.min(50 * 2 ** attempt, 1000));
     }
   }
+}
+
+/**
+ * Gives up waiting for `work` after `ms` (it may still complete: use it only where a late completion
+ * is harmless or settled afterwards). Behind a Cluster failover or a stalled proxy the client's own
+ * timeouts do not always fire; an answer must not wait for them.
+ */
+export function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Command timed out: no answer from Redis in time')), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

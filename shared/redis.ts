@@ -34,7 +34,7 @@ const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
 
 export function createRedis(target: RedisTarget, role: RedisRole, logger: Logger, extra: RedisOptions = {}): RedisClient {
   const options: RedisOptions = { ...ROLE_OPTIONS[role], ...extra, connectionName: `c2c-${role}`, retryStrategy, lazyConnect: false };
-  const client: RedisClient = target.redisCluster ? createCluster(target.redisUrl, options) : new Redis(target.redisUrl, options);
+  const client: RedisClient = target.redisCluster ? createCluster(target.redisUrl, options, role) : new Redis(target.redisUrl, options);
   let lastLogged = 0;
   client.on('error', (err: Error) => {
     // A down Redis produces an error per attempt; one line a few seconds is enough.
@@ -64,12 +64,16 @@ export async function waitUntilReady(client: RedisClient, timeoutMs: number): Pr
 }
 
 /**
- * A Cluster client with the role's behaviour: offline queue and auto-pipelining are Cluster-level
- * options, retries and timeouts are per node. A failover moves slots: MOVED/ASK redirections are
- * followed, and commands sent while a slot has no master fail like a down Redis (API) or wait (worker).
+ * A Cluster client with the role's behaviour: the offline queue is a Cluster-level option, retries
+ * and timeouts are per node. A failover moves slots: MOVED/ASK redirections are followed; while a
+ * slot has no master the API gives up within about a second (it answers service_unavailable) and a
+ * worker keeps trying for half a minute (it waits the failover out). No auto-pipelining on a Cluster:
+ * ioredis groups auto-pipelined commands by the slot of their first argument, which for scripts with
+ * a variable number of keys and for XGROUP is not a key, and sends them to the wrong node.
  */
-function createCluster(seeds: string, options: RedisOptions): Cluster {
-  const { enableOfflineQueue, enableAutoPipelining, ...perNode } = options as RedisOptions & { enableAutoPipelining?: boolean };
+function createCluster(seeds: string, options: RedisOptions, role: RedisRole): Cluster {
+  const { enableOfflineQueue, enableAutoPipelining: _notOnACluster, ...perNode } = options as RedisOptions & { enableAutoPipelining?: boolean };
+  const patience = role === 'api' ? { maxRedirections: 5, retryDelayOnClusterDown: 100, retryDelayOnFailover: 100, retryDelayOnTryAgain: 100 } : { maxRedirections: 150, retryDelayOnClusterDown: 200, retryDelayOnFailover: 200, retryDelayOnTryAgain: 200 };
   const nodes = seeds.split(',').map((seed) => {
     const url = new URL(seed);
     return { host: url.hostname, port: Number(url.port || 6379) };
@@ -77,11 +81,8 @@ function createCluster(seeds: string, options: RedisOptions): Cluster {
   const first = new URL(seeds.split(',')[0] ?? '');
   return new Cluster(nodes, {
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
-    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
     clusterRetryStrategy: retryStrategy,
-    // A failover takes a few seconds; a command for a slot without a master retries for that long.
-    retryDelayOnClusterDown: 200,
-    retryDelayOnFailover: 200,
+    ...patience,
     redisOptions: { ...perNode, ...(first.password ? { password: decodeURIComponent(first.password) } : {}), ...(first.username ? { username: decodeURIComponent(first.username) } : {}) },
   });
 }

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 export class Shards {
   readonly count: number;
   private readonly tagged: boolean;
+  private readonly tags: string[];
 
   /** `clustered`: keys carry hash tags (one slot per shard); always so with more than one shard. */
   constructor(
@@ -24,6 +25,7 @@ export class Shards {
     clustered = false,
   ) {
     this.tagged = clustered || count > 1;
+    this.tags = Array.from({ length: count }, (_, n) => spreadTag(prefix, n, count));
     if (!Number.isInteger(count) || count < 1 || count > 256) throw new Error('QUEUE_SHARDS must be 1 to 256');
     this.count = count;
   }
@@ -35,7 +37,7 @@ export class Shards {
 
   /** The key prefix of shard `n`: one hash tag per shard, or the plain prefix on an untagged single shard. */
   keyPrefix(n: number): string {
-    return this.tagged ? `${this.prefix}:{${this.prefix}:${n}}` : this.prefix;
+    return this.tagged ? `${this.prefix}:{${this.tags[n]}}` : this.prefix;
   }
 
   queuePrefix(n: number): string {
@@ -83,5 +85,30 @@ export class Shards {
     if (this.count === 1) return 0;
     const n = Number.parseInt(id.slice(-2), 16);
     return Number.isInteger(n) && n < this.count ? n : undefined;
+  }
+}
+
+/** Redis Cluster's key slot of a hash tag: CRC16 (XMODEM) mod 16384. */
+export function clusterSlot(tag: string): number {
+  let crc = 0;
+  for (const byte of Buffer.from(tag)) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
+/**
+ * Shard n's hash tag, chosen so its slot falls in the n-th of `count` equal parts of the slot space:
+ * a Cluster whose masters split the slots evenly (as `redis-cli --cluster create` does) then carries
+ * one shard per master, or an even share of them, whatever the prefix.
+ */
+function spreadTag(prefix: string, n: number, count: number): string {
+  const low = Math.floor((n * 16384) / count);
+  const high = Math.floor(((n + 1) * 16384) / count);
+  for (let salt = 0; ; salt++) {
+    const tag = salt === 0 ? `${prefix}:${n}` : `${prefix}:${n}:${salt}`;
+    const slot = clusterSlot(tag);
+    if (slot >= low && slot < high) return tag;
   }
 }

@@ -16,7 +16,7 @@ import type { Caller } from '../auth/api-key-auth.js';
 import { jobOptions, optionData, type CallOptions } from '../call-options/call-options.js';
 import { defaultWait, settlesFor } from '../call-options/wait-for.js';
 import type { ChangeFeed } from '../change-feed.js';
-import { isReplyLost, untilAnswered } from '../../shared/redis-retry.js';
+import { isReplyLost, untilAnswered, within } from '../../shared/redis-retry.js';
 import { isRedisDown } from './redis-down.js';
 import type { Answers, CallAnswer, CallResult } from './call-answer.js';
 
@@ -129,18 +129,18 @@ export class CallPlacement {
     const slot = { limit: caller.account.policy.max_concurrent, untilMs: at + (2 * options.timeout + 60) * 1000 };
     const limits = [{ counter: this.accountRate(caller, at), scope: 'this account' }, ...(extras.limits ?? [])];
     // The status document is written before the job is queued, so the worker always finds it.
-    const admission = await this.deps.admission
-      .admit({
-        accountId: caller.account.id,
-        doc: createQueued({ ...arrived, requestData }, at),
-        atMs: at,
-        rates: limits.map((limit) => limit.counter),
-        slot,
-        ...(repeat ? { repeat } : {}),
-        ...(extras.alsoListIn ? { alsoListIn: extras.alsoListIn } : {}),
-      })
+    const admitted = this.deps.admission.admit({
+      accountId: caller.account.id,
+      doc: createQueued({ ...arrived, requestData }, at),
+      atMs: at,
+      rates: limits.map((limit) => limit.counter),
+      slot,
+      ...(repeat ? { repeat } : {}),
+      ...(extras.alsoListIn ? { alsoListIn: extras.alsoListIn } : {}),
+    });
+    const admission = await within(admitted, ANSWER_WITHIN_MS)
       .catch((err: unknown) => {
-        // The document may have been stored with no job to follow: it is settled once Redis answers.
+        // The document may have been stored (or be stored late) with no job to follow: it is settled once Redis answers.
         if (isReplyLost(err)) this.settleLater(requestId, caller.account.id, NOT_QUEUED);
         throw err;
       });
@@ -187,7 +187,7 @@ export class CallPlacement {
   /** Takes the cancel claim (and records why) once Redis answers, for up to ten minutes; a worker that got there first keeps the call. */
   private settleLater(requestId: string, accountId: string, error: StatusError): void {
     const log = this.deps.logger.child({ request_id: requestId });
-    untilAnswered(() => this.cancel(requestId, accountId, error), SETTLE_FOR_MS)
+    untilAnswered(() => this.cancel(requestId, accountId, error, true), SETTLE_FOR_MS)
       .then(() => log.warn('call settled after Redis came back'))
       .catch((err: unknown) => log.error({ err }, 'could not settle a call whose job may not exist'));
   }
@@ -219,8 +219,13 @@ export class CallPlacement {
    * answer is what the document says now, and a call a worker holds is `dispatching`. The API never
    * answers `fail` for a call a worker may place.
    */
-  private async cancel(requestId: string, accountId: string, error: StatusError): Promise<CallAnswer> {
+  private async cancel(requestId: string, accountId: string, error: StatusError, buryIfMissing = false): Promise<CallAnswer> {
     const claim = await this.deps.statusStore.claim(requestId, { kind: 'cancel', attempt: requestId });
+    if (!claim.won && claim.holder === 'missing' && buryIfMissing) {
+      // Its admission may still land late: a final document in its place makes that a no-op.
+      const doc = markExpired(createQueued({ requestId, serverId: '', requestUrl: '', httpMethod: '', requestData: {} }, this.now()), error, this.now());
+      if (!(await this.deps.statusStore.bury(accountId, doc))) return this.cancel(requestId, accountId, error);
+    }
     if (claim.won) {
       await this.deps.statusStore.update(requestId, (doc) => markExpired(doc, error, this.now()), claim.stored, this.deps.admission.releasing(accountId, requestId));
       return this.deps.answers.fail(requestId, 'expired', new AppError(error.code, error.message), true);
@@ -245,6 +250,9 @@ export class CallPlacement {
 const NOT_QUEUED: StatusError = { code: 'service_unavailable', message: 'The call could not be queued; it was cancelled and will not be dialed. Retry shortly.' };
 
 const SETTLE_FOR_MS = 10 * 60_000;
+
+/** How long admission may take before the API answers service_unavailable (and settles the call later). */
+const ANSWER_WITHIN_MS = 1000;
 
 /** The account can place this call: the PBX is configured, the policy allows both numbers, and the options are possible and allowed. */
 function checkCall(caller: Caller, pbx: PbxKind, call: CallToPlace): void {

@@ -6,6 +6,7 @@ import type { ApiKeyAuth } from '../auth/api-key-auth.js';
 import type { Answers, CallResult } from '../calls/call-answer.js';
 import type { CallPlacement } from '../calls/call-placement.js';
 import { isRedisDown } from '../calls/redis-down.js';
+import { within } from '../../shared/redis-retry.js';
 import { parseClick2Call } from './parse-request.js';
 
 export interface Click2CallInput {
@@ -28,6 +29,8 @@ export interface Click2CallDeps {
   logger: Logger;
 }
 
+const AUTH_WITHIN_MS = 1000;
+
 /** The Click-2-Call use case (SPEC §2): authenticate, parse, and place the call through the shared pipeline. */
 export class Click2CallService {
   constructor(private readonly deps: Click2CallDeps) {}
@@ -37,7 +40,8 @@ export class Click2CallService {
     let log = this.deps.logger.child({ request_id: requestId });
     const { answers } = this.deps;
     try {
-      const caller = await this.deps.auth.authenticate(input.apiKey);
+      // A read: giving up on it is harmless, and the answer must not wait out a failover.
+      const caller = await within(this.deps.auth.authenticate(input.apiKey), AUTH_WITHIN_MS);
       if (!caller) {
         const limit = await this.deps.limiter.hit(`ip:${input.clientAddress}`, this.deps.unauthenticatedPerMinute);
         if (!limit.allowed) return answers.rateLimited(requestId, new AppError('rate_limited', `Too many requests from this address; retry in ${limit.retryAfterSeconds} s.`), limit.retryAfterSeconds);

@@ -106,11 +106,9 @@ export class AccountStore {
     const apiKey = generateApiKey();
     const hash = hashApiKey(apiKey);
     const stored: StoredKey = { id: randomId('key'), label, hint: apiKey.slice(0, API_KEY_PREFIX.length + 4), created_at: now.toISOString(), hash };
-    await this.redis
-      .multi()
-      .hset(this.keysKey(accountId), stored.id, JSON.stringify(stored))
-      .set(this.apiKeyKey(hash), JSON.stringify({ account_id: accountId, key_id: stored.id }))
-      .exec();
+    // Two slots on a Cluster, so two writes: listed first, so a key that works is always listed.
+    await this.redis.hset(this.keysKey(accountId), stored.id, JSON.stringify(stored));
+    await this.redis.set(this.apiKeyKey(hash), JSON.stringify({ account_id: accountId, key_id: stored.id }));
     const { hash: _hash, ...info } = stored;
     return { ...info, api_key: apiKey };
   }
@@ -131,13 +129,10 @@ export class AccountStore {
     if (json == null) return false;
     const { hash } = JSON.parse(json) as StoredKey;
     const change: AuthChange = { type: 'key-revoked', keyHash: hash };
-    await this.redis
-      .multi()
-      .del(this.apiKeyKey(hash))
-      .hdel(this.keysKey(accountId), keyId)
-      .hdel(this.keyUseKey(accountId), keyId)
-      .publish(this.channel, JSON.stringify(change))
-      .exec();
+    // The lookup entry goes first: from then on the key opens nothing, whatever happens next.
+    await this.redis.del(this.apiKeyKey(hash));
+    await this.redis.publish(this.channel, JSON.stringify(change));
+    await Promise.all([this.redis.hdel(this.keysKey(accountId), keyId), this.redis.hdel(this.keyUseKey(accountId), keyId)]);
     return true;
   }
 

@@ -95,7 +95,9 @@ export class AdmissionControl {
       ...(slot ? { slot_limit: slot.limit, slot_until: slot.untilMs } : {}),
       ...(alsoListIn ? { also_list: true } : {}),
     };
-    const keys = [this.store.key(id), this.store.historyKey(accountId), repeat?.key ?? '', this.slotsKey(accountId), alsoListIn ?? '', ...rates.map((rate) => rate.key)];
+    // Absent keys are stood in for by the document's own key: on a Cluster every key must be in the shard's slot.
+    const docKey = this.store.key(id);
+    const keys = [docKey, this.store.historyKey(accountId), repeat?.key ?? docKey, this.slotsKey(accountId), alsoListIn ?? docKey, ...rates.map((rate) => rate.key)];
     const [kind, detail] = await (this.redis as unknown as AdmitScript).c2cAdmit(keys.length, ...keys, JSON.stringify(args), this.store.encodeNew(accountId, doc));
     const limited = kind === 'rate_limited' ? rates[Number(detail) - 1] : undefined;
     if (limited) return { kind: 'rate_limited', counter: limited };

@@ -68,7 +68,7 @@ if version ~= ARGV[1] then
 end
 redis.call('SET', KEYS[1], tostring(tonumber(ARGV[1]) + 1) .. string.sub(raw, first, third) .. ARGV[2], 'KEEPTTL')
 redis.call('PUBLISH', ARGV[3], ARGV[4])
-if KEYS[2] ~= '' then redis.call('ZREM', KEYS[2], ARGV[5]) end
+if KEYS[2] ~= KEYS[1] then redis.call('ZREM', KEYS[2], ARGV[5]) end
 if ARGV[6] ~= '' and (ARGV[7] == '1' or redis.call('EXISTS', KEYS[3]) == 1) then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', '${CHANGE_STREAM_MAX_LEN}', '*', 'a', ARGV[8], 'f', ARGV[6], 'c', ARGV[4])
 end
@@ -80,7 +80,7 @@ return 1
 const CLAIM_SCRIPT = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
-if KEYS[2] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[2] then return {0, 'lock_lost'} end
+if KEYS[2] ~= KEYS[1] and redis.call('GET', KEYS[2]) ~= ARGV[2] then return {0, 'lock_lost'} end
 local first = string.find(raw, '\\n', 1, true)
 local second = string.find(raw, '\\n', first + 1, true)
 local holder = string.sub(raw, first + 1, second - 1)
@@ -180,7 +180,8 @@ export class StatusStore {
       const added = next.events.length > current.doc.events.length;
       const args = [
         this.key(id),
-        release?.key ?? '',
+        // No slot to release: the document's own key stands in (a Cluster needs every key in the slot).
+        release?.key ?? this.key(id),
         webhookFlagKey(this.shards.accountPrefix(current.accountId), current.accountId),
         changeStreamKey(this.shards.requestPrefix(id)),
         String(current.version),
@@ -207,11 +208,21 @@ export class StatusStore {
    */
   async claim(id: string, claim: ClaimAttempt): Promise<ClaimResult> {
     const holder = `${claim.kind}:${claim.attempt}`;
-    const result = await untilAnswered(() => (this.redis as unknown as StatusScripts).c2cStatusClaim(this.key(id), claim.lock?.key ?? '', holder, claim.lock?.token ?? ''), this.replayForMs);
+    const result = await untilAnswered(() => (this.redis as unknown as StatusScripts).c2cStatusClaim(this.key(id), claim.lock?.key ?? this.key(id), holder, claim.lock?.token ?? ''), this.replayForMs);
     if (result === null) return { won: false, holder: 'missing' };
     const [won, stored, accountId, version, json] = result;
     if (won !== 1 || accountId == null || version == null || json == null) return { won: false, holder: holderKind(stored) };
     return { won: true, stored: { accountId, version: Number(version), doc: JSON.parse(json) as StatusDocument } };
+  }
+
+  /**
+   * Stores a final document for a request that has none yet, unless one appears first. A request
+   * whose admission reply was lost may still be written late (a command re-sent after a failover):
+   * with this document in place the late admission finds its id taken and stores nothing.
+   */
+  async bury(accountId: string, doc: StatusDocument): Promise<boolean> {
+    const set = await this.redis.set(this.key(doc.request_id), this.encodeNew(accountId, doc), 'EX', this.ttlSeconds, 'NX');
+    return set === 'OK';
   }
 
   /**

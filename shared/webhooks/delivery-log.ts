@@ -57,17 +57,15 @@ export class DeliveryLog {
    */
   async enqueue(queue: Queue, deliveries: { job: WebhookJob; url: string; resendOf?: string }[], now = new Date()): Promise<void> {
     if (deliveries.length === 0) return;
-    const write = this.redis.multi();
+    // Records and their index live in different Cluster slots: written one command each, in order.
     for (const { job, url, resendOf } of deliveries) {
       const record: DeliveryRecord = { job, url, status: 'pending', attempts: 0, created_at: now.toISOString(), ...(resendOf === undefined ? {} : { resend_of: resendOf }) };
       const index = deliveryIndexKey(this.prefix, job.account_id);
-      write
-        .set(deliveryKey(this.prefix, job.delivery_id), JSON.stringify(record), 'EX', KEEP_SECONDS, 'NX')
-        .zadd(index, 'NX', now.getTime(), job.delivery_id)
-        .zremrangebyrank(index, 0, -KEEP_PER_ACCOUNT - 1)
-        .expire(index, KEEP_SECONDS);
+      await this.redis.set(deliveryKey(this.prefix, job.delivery_id), JSON.stringify(record), 'EX', KEEP_SECONDS, 'NX');
+      await this.redis.zadd(index, 'NX', now.getTime(), job.delivery_id);
+      await this.redis.zremrangebyrank(index, 0, -KEEP_PER_ACCOUNT - 1);
+      await this.redis.expire(index, KEEP_SECONDS);
     }
-    await write.exec();
     await queue.addBulk(deliveries.map(({ job }) => ({ name: WEBHOOK_QUEUE, data: job, opts: webhookJobOptions(job.delivery_id) })));
   }
 

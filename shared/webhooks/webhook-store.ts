@@ -101,10 +101,12 @@ export class WebhookStore {
     });
     const key = webhookConfigKey(this.prefix, accountId);
     const flag = webhookFlagKey(this.shards.accountPrefix(accountId), accountId);
-    const write = this.redis.multi();
-    if (stored.length === 0) write.hdel(key, 'subscriptions').del(flag);
-    else write.hset(key, 'subscriptions', JSON.stringify(stored)).set(flag, '1');
-    await write.exec();
+    // Two slots on a Cluster (the flag sits in the account's call shard): two writes, the list first.
+    if (stored.length === 0) await Promise.all([this.redis.hdel(key, 'subscriptions'), this.redis.del(flag)]);
+    else {
+      await this.redis.hset(key, 'subscriptions', JSON.stringify(stored));
+      await this.redis.set(flag, '1');
+    }
     return views;
   }
 

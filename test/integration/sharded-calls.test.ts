@@ -1,6 +1,7 @@
 /** Several call shards on one Redis (the layout a Cluster uses): calls, status reads and history find their shard. */
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { Shards } from '../../shared/shards.js';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
 import { TEST_REDIS_URL } from '../support/redis-url.js';
@@ -33,7 +34,7 @@ describe('sharded calls', function () {
         expect(answer.status, JSON.stringify(answer.errors)).to.equal('success');
         expect(answer.state).to.equal('accepted');
         expect(Number.parseInt(answer.request_id.slice(-2), 16)).to.equal(Number(shard));
-        const tag = `${prefix}:{${prefix}:${shard}}`;
+        const tag = new Shards(prefix, 3, false).keyPrefix(Number(shard));
         expect(await redis.exists(`${tag}:st:${answer.request_id}`)).to.equal(1);
         expect(await redis.zscore(`${tag}:acct:${accountId}:history`, answer.request_id)).to.not.equal(null);
         expect((await statusOf(answer.status_url)).body.c2c_status.state).to.equal('accepted');

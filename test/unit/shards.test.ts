@@ -15,7 +15,7 @@ describe('shards', () => {
     const shards = new Shards('c2c', 3, true);
     expect(shards.all()).to.deep.equal([0, 1, 2]);
     expect(new Set(shards.all().map((n) => shards.keyPrefix(n))).size).to.equal(3);
-    expect(shards.queuePrefix(2)).to.equal('c2c:{c2c:2}:q');
+    expect(shards.queuePrefix(2)).to.match(/^c2c:\{c2c:2(:[0-9]+)?\}:q$/);
     const counts = [0, 0, 0];
     for (let i = 0; i < 300; i++) {
       const account = shards.newAccountId(`acct_${i.toString(36)}x`);
@@ -35,5 +35,25 @@ describe('shards', () => {
     expect(shards.ofRequest('2c4f781a-4825-4d09-a573-2d8689e568ff')).to.equal(undefined);
     expect(shards.ofAccount('acct_made_before_sharding')).to.equal(0);
     expect(shards.ofAccount('acct_x_s7')).to.equal(0);
+  });
+});
+
+describe('shard hash tags', () => {
+  it('when slots are computed, then they match Redis Cluster\'s CRC16 (the documented test vector)', async () => {
+    const { clusterSlot } = await import('../../shared/shards.js');
+    // CRC16-XMODEM("123456789") = 0x31C3 = 12739, the vector Redis documents.
+    expect(clusterSlot('123456789')).to.equal(12739);
+  });
+
+  it('when there are N shards, then shard n\'s slot lies in the n-th of N equal parts of the slot space, whatever the prefix', async () => {
+    const { clusterSlot } = await import('../../shared/shards.js');
+    for (const prefix of ['c2c', 'relay-1', 'relay-4', 'relay-6', 'cl-spread', 'c2c-across']) {
+      const shards = new Shards(prefix, 3, true);
+      for (const n of shards.all()) {
+        const tag = /\{([^}]*)\}/.exec(shards.keyPrefix(n))?.[1] ?? '';
+        const slot = clusterSlot(tag);
+        expect(slot, `${prefix} shard ${n}`).to.be.at.least(Math.floor((n * 16384) / 3)).and.below(Math.floor(((n + 1) * 16384) / 3));
+      }
+    }
   });
 });

@@ -51,7 +51,7 @@ export class ChangeFanout {
   async start(): Promise<void> {
     try {
       // From the stream's start: changes written while no worker ran are delivered too.
-      await this.deps.redis.xgroup('CREATE', this.stream, GROUP, '0', 'MKSTREAM');
+      await this.deps.reader.xgroup('CREATE', this.stream, GROUP, '0', 'MKSTREAM');
     } catch (err) {
       if (!/BUSYGROUP/.test((err as Error).message)) throw err;
     }
