@@ -214,6 +214,7 @@ async function main(): Promise<void> {
     C2C_MASTER_KEY: randomBytes(32).toString('base64'),
     ADMIN_TOKEN,
     RELOAD_WINDOW_SECONDS: '0', // the load repeats one call on purpose
+    ALLOW_PRIVATE_PBX_ADDRESSES: 'true', // the PBX double listens on loopback
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
   const rows: Row[] = [];

@@ -1,6 +1,7 @@
 /** SPEC §10 saved click-to-call endpoints: Kazoo's CRUD, validation at save time, and the public connect with its guards. */
 import { expect } from 'chai';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
+import { startSwitchvoxDouble } from '../doubles/switchvox/switchvox-double.js';
 import { run } from '../../api/cli/c2c-admin.js';
 import { ADMIN_TOKEN, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
 
@@ -120,6 +121,23 @@ describe('saved click-to-call endpoints', function () {
       expect(pbx.requests.find((request) => request.url.includes(answer.body.request_id))?.url).to.contain('from=5550123&to=1001');
     } finally {
       await relay.admin('PUT', `/admin/v1/accounts/${accountId}/policy`, { allow_first: [] });
+    }
+  });
+
+  it('when the account\'s PBX is Switchvox, then connect places the call there, and Asterisk-only fields are refused when saved', async () => {
+    const switchvox = await startSwitchvoxDouble({ timeScale: 0.01 });
+    try {
+      const owner = await provision(relay, 'switchvox', { url: switchvox.url, username: 'admin', password: 'admin-secret', ca_pem: switchvox.caPem }, { default_pbx: 'switchvox' });
+      const put = (data: Record<string, unknown>) => relay.admin('PUT', `/admin/v1/accounts/${owner.accountId}/clicktocall`, { data });
+      expect((await put({ name: 'Vars', extension: '1001', custom_application_vars: { campaign: 'x' } })).status).to.equal(422);
+      expect((await put({ name: 'Caller ID', extension: '1001', caller_id_number: '1001' })).body.error.code).to.equal('unsupported_option');
+      const id = (await put({ name: 'Switchvox line', extension: '1001' })).body.data.id as string;
+      const response = await fetch(`${relay.base}/v1/clicktocall/${id}/connect?contact=5551234&page=https%3A%2F%2Fshop.example`, { headers: { 'x-api-key': owner.apiKey } });
+      const answer = ((await response.json()) as { response: any }).response;
+      expect(answer.status, JSON.stringify(answer.errors)).to.equal('success');
+      expect(switchvox.calls().at(-1)?.parameters).to.deep.include({ dial_first: '1001', dial_second: '5551234' });
+    } finally {
+      await switchvox.close();
     }
   });
 

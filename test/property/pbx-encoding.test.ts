@@ -328,12 +328,15 @@ describe('property: PBX encodings never carry hostile input', function () {
   });
 
   describe('API validation', () => {
-    const FIELDS = ['dial_first', 'dial_second', 'dial_as', 'dail_as', 'pbx', 'timeout', 'wait', 'idempotency_key', 'api_key', '__proto__', 'other'];
+    const FIELDS = [
+      'dial_first', 'dial_second', 'dial_as', 'dail_as', 'pbx', 'timeout', 'wait', 'idempotency_key', 'api_key', '__proto__', 'other',
+      'first_callerid', 'second_callerid', 'page', 'ref', 'record', 'warning', 'wait_for', 'status_callback',
+    ];
     const nearNumber = fc.tuple(fc.constantFrom('', ' ', '(', '+', '-'), number, fc.constantFrom('', ' ', ')', '.', '\r\n', '%0d%0a', '@x', ';', ',1')).map((p) => p.join(''));
     const leaf = fc.oneof(
       { weight: 4, arbitrary: hostile },
       { weight: 3, arbitrary: nearNumber },
-      { weight: 2, arbitrary: fc.constantFrom('asterisk', 'SWITCHVOX', 'other', '0', '1', '30', '120', '121', '130', '131', '999', '-1', '1.5') },
+      { weight: 2, arbitrary: fc.constantFrom('asterisk', 'SWITCHVOX', 'other', '0', '1', '2', '3', '4', '30', '120', '121', '130', '131', '999', '-1', '1.5', 'verdict', 'Answered', 'connected', 'https://crm.example/cb', 'http://u:p@x/') },
       { weight: 1, arbitrary: fc.oneof(fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined)) },
     );
     const value = fc.oneof(
@@ -370,6 +373,13 @@ describe('property: PBX encodings never carry hostile input', function () {
           if (options.wait !== undefined) expect(Number.isInteger(options.wait) && options.wait >= 0 && options.wait <= 130, `wait ${options.wait}`).to.equal(true);
           expect([undefined, 'asterisk', 'switchvox', 'other']).to.include(request.pbx);
           if (options.idempotencyKey !== undefined) expect(options.idempotencyKey).to.match(/^[\x21-\x7e]{1,128}$/);
+          // The call options of SPEC §8: numbers validated, free text bounded and free of control characters.
+          for (const callerId of [options.firstCallerId, options.secondCallerId]) if (callerId !== undefined) expect(callerId).to.match(NUMBER);
+          if (options.page !== undefined) expect(options.page.length <= 255 && !/[\x00-\x1f\x7f]/.test(options.page), 'page').to.equal(true);
+          if (options.ref !== undefined) expect(options.ref.length <= 32 && !/[\x00-\x1f\x7f]/.test(options.ref), 'ref').to.equal(true);
+          expect([0, 1, 2, 3]).to.include(options.warning);
+          if (!options.record) expect(options.warning).to.equal(0);
+          expect(['verdict', 'answered', 'connected']).to.include(options.waitFor);
         }),
         { numRuns: 1000 },
       );
