@@ -14,13 +14,13 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Sends a command again while its reply is lost, for at most `forMs`. Only for commands that are
  * safe to run twice: the status store's scripts recognise their own earlier run and answer the same.
  */
-export async function untilAnswered<T>(send: () => Promise<T>, forMs: number): Promise<T> {
+export async function untilAnswered<T>(send: () => Promise<T>, forMs: number, retryable: (err: unknown) => boolean = isReplyLost): Promise<T> {
   const giveUpAt = Date.now() + forMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await send();
     } catch (err) {
-      if (!isReplyLost(err) || Date.now() >= giveUpAt) throw err;
+      if (!retryable(err) || Date.now() >= giveUpAt) throw err;
       await delay(Math.min(50 * 2 ** attempt, 1000));
     }
   }

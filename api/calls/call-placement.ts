@@ -8,7 +8,7 @@ import type { RateCounter, RateLimiter } from '../../shared/admission/rate-limit
 import type { CallJob, EndpointCallSettings } from '../../shared/call-job.js';
 import { AppError, toAppError } from '../../shared/errors.js';
 import { unsupportedOptions } from '../../shared/pbx-capabilities.js';
-import { createQueued, createRefused, markExpired, VERDICT_STATES, type StatusError } from '../../shared/status/status-document.js';
+import { createQueued, createRefused, markExpired, markInterrupted, VERDICT_STATES, type StatusError } from '../../shared/status/status-document.js';
 import type { Shards } from '../../shared/shards.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import type { WebhookStore } from '../../shared/webhooks/webhook-store.js';
@@ -184,11 +184,27 @@ export class CallPlacement {
     }
   }
 
+  /** After `afterMs`, a document a dispatch claimed but left `queued` records an unknown outcome (the worker may have sent it). */
+  private async markIfStillQueued(requestId: string, afterMs: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    await untilAnswered(
+      () => this.deps.statusStore.update(requestId, (doc) => (doc.state === 'queued' ? markInterrupted(doc, CLAIMED_THEN_SILENT, this.now()) : doc)),
+      SETTLE_FOR_MS,
+      (err) => isReplyLost(err) || isRedisDown(err),
+    );
+  }
+
   /** Takes the cancel claim (and records why) once Redis answers, for up to ten minutes; a worker that got there first keeps the call. */
   private settleLater(requestId: string, accountId: string, error: StatusError): void {
     const log = this.deps.logger.child({ request_id: requestId });
-    untilAnswered(() => this.cancel(requestId, accountId, error, true), SETTLE_FOR_MS)
-      .then(() => log.warn('call settled after Redis came back'))
+    // Redis may still be down (the API's connection fails fast): keep trying through that too.
+    untilAnswered(() => this.cancel(requestId, accountId, error, true), SETTLE_FOR_MS, (err) => isReplyLost(err) || isRedisDown(err))
+      .then(async (answer) => {
+        log.warn('call settled after Redis came back');
+        // A worker claimed it but recorded nothing: if it died there and its job was lost with Redis
+        // (AOF everysec keeps all but the last second), nobody else would ever say so.
+        if (answer.state === 'dispatching') await this.markIfStillQueued(requestId, CLAIMED_THEN_SILENT_MS);
+      })
       .catch((err: unknown) => log.error({ err }, 'could not settle a call whose job may not exist'));
   }
 
@@ -250,6 +266,14 @@ export class CallPlacement {
 const NOT_QUEUED: StatusError = { code: 'service_unavailable', message: 'The call could not be queued; it was cancelled and will not be dialed. Retry shortly.' };
 
 const SETTLE_FOR_MS = 10 * 60_000;
+
+/** A worker records `dispatching` within milliseconds of its claim; this long without it, it is gone. */
+const CLAIMED_THEN_SILENT_MS = 15_000;
+
+const CLAIMED_THEN_SILENT: StatusError = {
+  code: 'internal_error',
+  message: 'A worker claimed the call and then stopped while Redis was failing. It was not retried, so that no phone rings twice; the call may or may not have been placed.',
+};
 
 /** How long admission may take before the API answers service_unavailable (and settles the call later). */
 const ANSWER_WITHIN_MS = 1000;
