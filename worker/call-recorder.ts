@@ -94,6 +94,15 @@ export class CallRecorder {
     await this.writer.apply((doc) => markOutcomeUnknown(doc, error, this.deps.now()));
   }
 
+  /**
+   * A canceller took the claim (nothing was or will be dialed) but its own write may never have
+   * landed (its process died, or Redis lost the last second of writes): finish it, once, if the
+   * document still says `queued`.
+   */
+  async cancelledByOther(error: StatusError): Promise<void> {
+    await this.writer.apply((doc) => (doc.state === 'queued' ? markExpired(doc, error, this.deps.now()) : doc), ENDS_CALL);
+  }
+
   /** Another attempt dispatched this call and did not record its verdict: say the outcome is unknown. */
   async interrupted(error: StatusError): Promise<void> {
     this.goesOn = true;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AdmissionControl } from '../shared/admission/admission.js';
-import { markFailed, markInterrupted, type StatusError } from '../shared/status/status-document.js';
+import { markExpired, markFailed, markInterrupted, type StatusError } from '../shared/status/status-document.js';
 import type { StatusStore } from '../shared/status/status-store.js';
 import { INTERRUPTED } from './process-call-job.js';
 
@@ -31,6 +31,10 @@ export async function recordInterruptedJob(requestId: string, reason: string, de
     const { accountId } = claim.stored;
     await deps.statusStore.update(requestId, (doc) => markFailed(doc, NOT_DIALED, now()), claim.stored, deps.admission.releasing(accountId, requestId));
     log.warn({ reason }, 'call job failed before dialing');
+  } else if (claim.holder === 'cancel' || claim.holder === 'expire') {
+    // The canceller's own write may never have landed: finish it if the document still says queued.
+    // (Its concurrency slot lapses at its time bound.)
+    await deps.statusStore.update(requestId, (doc) => (doc.state === 'queued' ? markExpired(doc, NOT_DIALED, now()) : doc));
   } else if (claim.holder === 'dispatch') {
     // The slot stays counted until its time bound: the call may be going on.
     await deps.statusStore.update(requestId, (doc) => markInterrupted(doc, INTERRUPTED, now()));

@@ -36,6 +36,8 @@ export const INTERRUPTED: StatusError = {
   message: 'The worker stopped after the call request may have been sent to the PBX. It was not retried, so that no phone rings twice; the call may or may not have been placed.',
 };
 
+const CANCELLED: StatusError = { code: 'pbx_timeout', message: 'The request was cancelled before it was dialed.' };
+
 const EXPIRED: StatusError = { code: 'expired', message: 'The request waited in the queue past its deadline and was not dialed.' };
 
 /** Default of `progressWindowMs`: progress this close together shares one write. */
@@ -72,6 +74,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
   const onLost = async (claim: Extract<ClaimResult, { won: false }>): Promise<void> => {
     // Another run claimed it and is gone (this job is a re-run): its call may have left.
     if (claim.holder === 'dispatch') await recorder.interrupted(INTERRUPTED);
+    else if (claim.holder === 'cancel' || claim.holder === 'expire') await recorder.cancelledByOther(CANCELLED);
     log.info({ holder: claim.holder }, 'call not dialed: claimed by another');
   };
 

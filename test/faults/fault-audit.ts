@@ -72,6 +72,8 @@ export interface AuditInput {
   dialCounts: () => Map<string, number>;
   /** The BullMQ job's state (`unknown` when there is no job). */
   jobState: (id: string) => Promise<string>;
+  /** Who holds the document's claim, for the description of one that never settled. */
+  claimHolder?: (id: string) => Promise<string>;
   settleTimeoutMs: number;
 }
 
@@ -120,11 +122,14 @@ export async function settleAndAudit(input: AuditInput): Promise<FaultReport> {
   const missing = new Set<string>();
   const unsettled = new Set(byId.keys());
   const jobOverSince = new Map<string, number>();
+  /** The BullMQ job's state when the document was last read, for the description of a broken promise. */
+  const lastJobState = new Map<string, string>();
   const settleStart = Date.now();
   const deadline = settleStart + input.settleTimeoutMs;
   for (;;) {
     await inBatches([...unsettled], 24, async (id) => {
       const jobState = await input.jobState(id).catch(() => 'error');
+      lastJobState.set(id, jobState);
       const where = statusLocation(byId.get(id) as SentRequest, input.apiKey);
       const doc = await readDoc(where.url, where.apiKey);
       if (doc === undefined) return;
@@ -148,6 +153,10 @@ export async function settleAndAudit(input: AuditInput): Promise<FaultReport> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 
+  // Who holds the claim of a document that never settled: the first question about a stuck call.
+  const holders = new Map<string, string>();
+  const stuck = [...docs].filter(([, doc]) => !settled(doc)).map(([id]) => id);
+  if (input.claimHolder) await inBatches(stuck.slice(0, 50), 10, async (id) => void holders.set(id, await input.claimHolder!(id).catch((err: Error) => `unread (${err.message})`)));
   const dialCounts = input.dialCounts();
   const dialed = (id: string) => dialCounts.get(id) ?? 0;
   const examples: Partial<Record<BrokenPromise, string[]>> = {};
@@ -173,7 +182,8 @@ export async function settleAndAudit(input: AuditInput): Promise<FaultReport> {
     const request = byId.get(id) ?? input.sent.find((r) => r.answer?.request_id === id);
     const answer = request ? `${outcomeOf(request)}/${request.answer?.state ?? '-'} wait=${request.wait}` : 'none';
     const document = missing.has(id) ? 'MISSING' : doc ? `${stateLabel(doc)} events=${doc.events.map((e) => e.event).join(',')}${doc.response?.error ? ` error=${doc.response.error.code}: ${doc.response.error.message}` : ''}` : 'unread';
-    return `${id} answer=${answer} pbx_requests=${dialed(id)} doc=${document}`;
+    const claim = holders.has(id) ? ` claim=${JSON.stringify(holders.get(id))}` : '';
+    return `${id} answer=${answer} pbx_requests=${dialed(id)} doc=${document}${claim} job=${lastJobState.get(id) ?? '-'}`;
   };
   const broken = (what: BrokenPromise, id: string) => {
     counts[what] += 1;

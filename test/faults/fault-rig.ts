@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CALL_QUEUE, queuePrefix } from '../../shared/call-job.js';
+import { StatusStore } from '../../shared/status/status-store.js';
 import { startAmiDouble, type AmiDouble } from '../doubles/ami/ami-double.js';
 import { sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
 import { CountingPbx } from './counting-pbx.js';
@@ -172,17 +173,32 @@ export class FaultRig {
 
   /** The call job's BullMQ state, read from Redis directly (not through the proxy). */
   async jobState(id: string): Promise<string> {
+    this.jobRedis();
+    return (this.queue as Queue).getJobState(id);
+  }
+
+  private jobRedis(): void {
     if (!this.queue) {
       this.queueRedis = new Redis(this.redis.url, { maxRetriesPerRequest: 1 });
       this.queueRedis.on('error', () => {});
       this.queue = new Queue(CALL_QUEUE, { connection: this.queueRedis, prefix: queuePrefix(PREFIX) });
       this.queue.on('error', () => {});
     }
-    return this.queue.getJobState(id);
+  }
+
+  /**
+   * Who holds the claim on a request's document (`cancel:…`, `dispatch:…`, `expire:…`; '' when
+   * unclaimed), read from Redis directly: for the description of a document that never settled.
+   */
+  async claimHolder(id: string): Promise<string> {
+    this.jobRedis();
+    const raw = await (this.queueRedis as Redis).get(new StatusStore(this.queueRedis as Redis, PREFIX, 0).key(id));
+    if (raw === null) return 'no document';
+    return raw.split('\n', 2)[1] ?? '';
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.webs, ...this.workers].map((process) => process.kill()));
+    await Promise.allSettled([...this.webs, ...this.workers].map((process) => process.stop()));
     await Promise.allSettled([this.queue?.close(), this.proxy?.close(), this.pbx.close(), this.ami?.close()]);
     this.queueRedis?.disconnect();
     await this.redis.stop();

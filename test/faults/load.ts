@@ -13,11 +13,19 @@ export interface Click2CallAnswer {
   status_url: string;
 }
 
+import diagnostics from 'node:diagnostics_channel';
+
 export interface SentRequest {
   index: number;
   base: string;
   wait: number;
+  /** When the request was made (fetch called). */
   sentAt: number;
+  /**
+   * When it was written to its socket (undici's `undici:client:sendHeaders`), which can be much
+   * later when the test process is busy: what the relay can have seen of it starts here.
+   */
+  writtenAt?: number;
   answeredAt?: number;
   answer?: Click2CallAnswer;
   /** No answer at all: refused connection, reset, or our own time bound. */
@@ -40,6 +48,15 @@ export interface LoadOptions {
 export class Load {
   readonly sent: SentRequest[] = [];
   private stopped = false;
+  /** Requests not yet written, by destination number (unique within a load). */
+  private readonly unwritten = new Map<string, SentRequest>();
+  private readonly onWrite = (message: unknown) => {
+    const number = /dial_second=(\d+)/.exec((message as { request: { path: string } }).request.path)?.[1];
+    const request = number === undefined ? undefined : this.unwritten.get(number);
+    if (!request) return;
+    request.writtenAt = Date.now();
+    this.unwritten.delete(number as string);
+  };
 
   constructor(private readonly options: LoadOptions) {}
 
@@ -57,6 +74,7 @@ export class Load {
     const { count, durationMs, concurrency } = this.options;
     const start = Date.now();
     const inFlight = new Set<Promise<void>>();
+    diagnostics.subscribe('undici:client:sendHeaders', this.onWrite);
     for (let index = 0; index < count && !this.stopped; index++) {
       const due = start + (index * durationMs) / count;
       if (Date.now() > start + durationMs + 5000) break;
@@ -67,6 +85,7 @@ export class Load {
       void request.finally(() => inFlight.delete(request));
     }
     await Promise.all(inFlight);
+    diagnostics.unsubscribe('undici:client:sendHeaders', this.onWrite);
     return this.sent;
   }
 
@@ -77,6 +96,7 @@ export class Load {
     const params = new URLSearchParams({ dial_first: '1001', dial_second: String(numberBase + index), pbx, wait: String(wait) });
     const request: SentRequest = { index, base, wait, sentAt: Date.now() };
     this.sent.push(request);
+    this.unwritten.set(String(numberBase + index), request);
     try {
       const response = await fetch(`${base}/v1/click2call?${params}`, {
         headers: { 'x-api-key': apiKey },
@@ -89,6 +109,7 @@ export class Load {
       request.transportError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     }
     request.answeredAt = Date.now();
+    this.unwritten.delete(String(numberBase + index));
   }
 }
 

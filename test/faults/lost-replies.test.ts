@@ -32,7 +32,7 @@ describe('fault lost-replies: when Redis runs a command but the relay never gets
       if (proxy.cutSomewhereInFlight()) randomCuts += 1;
     }
     const sent = await running;
-    report = await settleAndAudit({ apiKey: rig.apiKey, sent, dialCounts: () => rig!.httpDialCounts(), jobState: (id) => rig!.jobState(id), settleTimeoutMs: 90_000 });
+    report = await settleAndAudit({ apiKey: rig.apiKey, sent, dialCounts: () => rig!.httpDialCounts(), jobState: (id) => rig!.jobState(id), claimHolder: (id) => rig!.claimHolder(id), settleTimeoutMs: 90_000 });
     const extra = { script_reply_cuts: scriptCuts, random_cuts: randomCuts, requests_with_cut_script: new Set(proxy.cutRequestIds()).size, logs: rig.logDir };
     console.log(faultLine('lost-replies', report, extra));
   });

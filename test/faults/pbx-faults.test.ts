@@ -52,7 +52,7 @@ describe('fault pbx-ami-drop: when the Asterisk PBX goes silent with calls in fl
     unansweredAtDrop = [...rig.amiDialCounts().keys()].filter((id) => !beforeSilence.has(id));
     const sent = await running;
     recovery = await awaitRecovery(rig, droppedAt, 'asterisk');
-    report = await settleAndAudit({ apiKey: rig.apiKey, sent: [...warm, ...sent, ...recovery.probes], dialCounts: () => rig!.amiDialCounts(), jobState: (id) => rig!.jobState(id), settleTimeoutMs: 60_000 });
+    report = await settleAndAudit({ apiKey: rig.apiKey, sent: [...warm, ...sent, ...recovery.probes], dialCounts: () => rig!.amiDialCounts(), jobState: (id) => rig!.jobState(id), claimHolder: (id) => rig!.claimHolder(id), settleTimeoutMs: 60_000 });
     const extra = { unanswered_at_drop: unansweredAtDrop.length, logins: ami.logins() - loginsBefore, recovered: recovery.recovered, recovery_ms: recovery.recovery_ms, logs: rig.logDir };
     console.log(faultLine('pbx-ami-drop', report, extra));
   });
@@ -109,7 +109,7 @@ describe('fault pbx-stops-answering: when the PBX takes call requests and never 
     rig.pbx.behave({ kind: 'answer', minDelayMs: 0, maxDelayMs: 50 });
     const resumedAt = Date.now();
     recovery = [await awaitRecovery(rig, resumedAt, 'other'), await awaitRecovery(rig, resumedAt, 'asterisk')];
-    report = await settleAndAudit({ apiKey: rig.apiKey, sent: [...warm, ...sent, ...recovery.flatMap((r) => r.probes)], dialCounts: () => rig!.dialCounts(), jobState: (id) => rig!.jobState(id), settleTimeoutMs: 60_000 });
+    report = await settleAndAudit({ apiKey: rig.apiKey, sent: [...warm, ...sent, ...recovery.flatMap((r) => r.probes)], dialCounts: () => rig!.dialCounts(), jobState: (id) => rig!.jobState(id), claimHolder: (id) => rig!.claimHolder(id), settleTimeoutMs: 60_000 });
     const extra = { received_by_silent_pbx: silentIds.length, recovered: recovery.every((r) => r.recovered), logs: rig.logDir };
     console.log(faultLine('pbx-stops-answering', report, extra));
   });

@@ -157,7 +157,8 @@ export class RelayProcess {
     const child = track(
       spawn(process.execPath, ['--import', 'tsx', ENTRY[role]], {
         cwd: REPO,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        // FAULTS_RELAY_NODE_OPTIONS: for whoever investigates a failure (e.g. `--import` of a tracing module).
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.FAULTS_RELAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.FAULTS_RELAY_NODE_OPTIONS } : {}), ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -208,5 +209,19 @@ export class RelayProcess {
     const exited = once(this.child, 'exit');
     this.child.kill(signal);
     await exited;
+  }
+
+  /**
+   * At the end of a scenario: SIGTERM, so that the process writes out the last lines its logger
+   * still holds (up to a second's worth, shared/logger.ts) for whoever reads the logs of a failure;
+   * SIGKILL if it has not exited after `graceMs`.
+   */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.alive) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
   }
 }

@@ -52,6 +52,7 @@ export class RedisCutProxy {
   readonly cuts: Cut[] = [];
   private readonly links = new Set<Link>();
   private rule: CutRule | undefined;
+  private refusing = false;
 
   private constructor(
     private readonly server: net.Server,
@@ -79,6 +80,22 @@ export class RedisCutProxy {
     this.rule = undefined;
   }
 
+  /**
+   * Redis is about to die: every connection is closed now, and new ones are closed as they come,
+   * until `upstreamBack()`. Without this the relay would learn of the death only when this proxy,
+   * in the busy test process, gets round to noticing it and passing it on (hundreds of ms at times),
+   * a delay no real network path adds, and one that would lengthen the outage's first answers.
+   */
+  upstreamDown(): void {
+    this.refusing = true;
+    for (const link of this.links) this.drop(link);
+  }
+
+  /** Redis is being started again: connections are passed through again. */
+  upstreamBack(): void {
+    this.refusing = false;
+  }
+
   /** Cuts one connection, picked at random among those with a command awaiting its reply. */
   cutSomewhereInFlight(): boolean {
     const busy = [...this.links].filter((link) => link.pending.length > 0 && !link.subscribed);
@@ -100,6 +117,10 @@ export class RedisCutProxy {
   }
 
   private accept(client: net.Socket): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(this.upstreamPort, '127.0.0.1');
     const link: Link = { client, upstream, pending: [], commands: Buffer.alloc(0), replies: Buffer.alloc(0), subscribed: false };
     this.links.add(link);

@@ -24,7 +24,7 @@ describe('fault worker-sigkill: when the worker is SIGKILLed while calls are in 
     inFlightAtKill = [...before];
     await rig.startWorker();
     const sent = await running;
-    report = await settleAndAudit({ apiKey: rig.apiKey, sent, dialCounts: () => rig!.httpDialCounts(), jobState: (id) => rig!.jobState(id), settleTimeoutMs: 90_000 });
+    report = await settleAndAudit({ apiKey: rig.apiKey, sent, dialCounts: () => rig!.httpDialCounts(), jobState: (id) => rig!.jobState(id), claimHolder: (id) => rig!.claimHolder(id), settleTimeoutMs: 90_000 });
     // The calls the PBX had received when the worker died: their answers were lost with it.
     const unanswered = inFlightAtKill.filter((id) => report!.docs.get(id)?.state !== 'accepted');
     console.log(faultLine('worker-sigkill', report, { killed_with_calls_at_pbx: unanswered.length, logs: rig.logDir }));

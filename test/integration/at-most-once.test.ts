@@ -79,6 +79,18 @@ describe('at most once', function () {
     expect(dialsOf(job.request_id)).to.equal(0);
   });
 
+  it('when a canceller took the claim but its write never landed, then the worker finishes the cancel instead of leaving it queued', async () => {
+    const job = await queuedJob();
+    // What a web process that died between its cancel claim and its write (or a Redis that lost it) leaves.
+    await deps.statusStore.claim(job.request_id, { kind: 'cancel', attempt: job.request_id });
+    await processCallJob(job, deps);
+    const doc = await docOf(job.request_id);
+    expect(doc?.state).to.equal('expired');
+    expect(doc?.response?.error?.message).to.contain('cancelled before it was dialed');
+    expect(dialsOf(job.request_id)).to.equal(0);
+    expect(await slotHeld(job.request_id)).to.equal(false);
+  });
+
   it('when the job waited past its deadline, then it is expired, never dialed, and its slot is free', async () => {
     const job = await queuedJob({ deadline_ms: Date.now() - 1 });
     await processCallJob(job, deps);
