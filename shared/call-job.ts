@@ -1,12 +1,13 @@
 import { Ajv } from 'ajv';
 import { PBX_KINDS, type PbxKind } from './accounts/pbx-settings.js';
+import { Shards } from './shards.js';
 
 /** The BullMQ queue every call job goes through. */
 export const CALL_QUEUE = 'click2call';
 
-/** The queue's Redis prefix; with a `{hash tag}` prefix every queue key lands in one Cluster slot. */
+/** The call queue's prefix on a single shard: the previous release's layout (see shared/shards.ts for shards). */
 export function queuePrefix(redisPrefix: string): string {
-  return `${redisPrefix}:q`;
+  return new Shards(redisPrefix).queuePrefix(0);
 }
 
 /**

@@ -21,23 +21,14 @@ export interface DeliveryRecord {
   resend_of?: string;
 }
 
-/** A record as the admin API lists it. */
-export interface DeliveryView {
+/** A record as the admin API lists it: the record's outcome, with the job's identifying fields flattened. */
+export interface DeliveryView extends Omit<DeliveryRecord, 'job'> {
   id: string;
   event_id: string;
   request_id: string;
   state: string;
   target: 'subscription' | 'status_callback';
   subscription_id?: string;
-  url: string;
-  status: DeliveryStatus;
-  attempts: number;
-  created_at: string;
-  last_attempt_at?: string;
-  http_status?: number;
-  error?: string;
-  next_retry_at?: string;
-  resend_of?: string;
 }
 
 /** Recent deliveries per account: enough to see what went wrong, bounded in count and time. */

@@ -6,14 +6,12 @@
  */
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { CALL_QUEUE } from '../../shared/call-job.js';
 import { Shards } from '../../shared/shards.js';
 import { CountingPbx } from '../faults/counting-pbx.js';
 import { logDirOf } from '../faults/fault-rig.js';
-import { RelayProcess, reservePort } from '../faults/processes.js';
+import { RelayProcess, startWebProcess } from '../faults/processes.js';
 import { CLUSTER_SEEDS, ClusterNodes, masterOfSlot } from './cluster-nodes.js';
 
 const ADMIN_TOKEN = 'cluster-suite-admin-token-0123456789';
@@ -91,19 +89,9 @@ export class ClusterRig {
   }
 
   private async startWeb(n: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const port = await reservePort();
-      const base = `http://127.0.0.1:${port}`;
-      try {
-        const web = await RelayProcess.start('web', `web-${n}`, { ...this.env, PORT: String(port), PUBLIC_BASE_URL: base, SERVER_ID: `web-${n}` }, this.logDir);
-        this.webs.push(web);
-        this.bases.push(base);
-        return;
-      } catch (err) {
-        const log = await readFile(join(this.logDir, `web-${n}.log`), 'utf8').catch(() => '');
-        if (attempt >= 3 || !log.includes('EADDRINUSE')) throw err;
-      }
-    }
+    const { web, base } = await startWebProcess(n, this.env, this.logDir);
+    this.webs.push(web);
+    this.bases.push(base);
   }
 
   async startWorker(): Promise<RelayProcess> {

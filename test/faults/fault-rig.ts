@@ -6,7 +6,6 @@
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -16,7 +15,7 @@ import { startAmiDouble, type AmiDouble } from '../doubles/ami/ami-double.js';
 import { sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
 import { CountingPbx } from './counting-pbx.js';
 import { FaultRedis } from './fault-redis.js';
-import { RelayProcess, reservePort } from './processes.js';
+import { RelayProcess, startWebProcess } from './processes.js';
 import { RedisCutProxy } from './redis-cut-proxy.js';
 
 const ADMIN_TOKEN = 'fault-suite-admin-token-0123456789';
@@ -100,21 +99,9 @@ export class FaultRig {
   }
 
   private async startWeb(n: number): Promise<void> {
-    // The port is reserved for this run (no other scenario can take it before the process binds);
-    // should something outside the suite have taken it meanwhile, the process is started again on another.
-    for (let attempt = 1; ; attempt++) {
-      const port = await reservePort();
-      const base = `http://127.0.0.1:${port}`;
-      try {
-        const web = await RelayProcess.start('web', `web-${n}`, { ...this.env, PORT: String(port), PUBLIC_BASE_URL: base, SERVER_ID: `web-${n}` }, this.logDir);
-        this.webs.push(web);
-        this.bases.push(base);
-        return;
-      } catch (err) {
-        const log = await readFile(join(this.logDir, `web-${n}.log`), 'utf8').catch(() => '');
-        if (attempt >= 3 || !log.includes('EADDRINUSE')) throw err;
-      }
-    }
+    const { web, base } = await startWebProcess(n, this.env, this.logDir);
+    this.webs.push(web);
+    this.bases.push(base);
   }
 
   /** Starts one more worker process (after a kill, the replacement). */

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -223,5 +224,23 @@ export class RelayProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts web process `n` on a reserved port. Should something outside the suite have taken the port
+ * before the process bound it, the process is started again on another (three tries).
+ */
+export async function startWebProcess(n: number, env: Record<string, string>, logDir: string): Promise<{ web: RelayProcess; base: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await reservePort();
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const web = await RelayProcess.start('web', `web-${n}`, { ...env, PORT: String(port), PUBLIC_BASE_URL: base, SERVER_ID: `web-${n}` }, logDir);
+      return { web, base };
+    } catch (err) {
+      const log = await readFile(join(logDir, `web-${n}.log`), 'utf8').catch(() => '');
+      if (attempt >= 3 || !log.includes('EADDRINUSE')) throw err;
+    }
   }
 }
