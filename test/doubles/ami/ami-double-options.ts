@@ -49,6 +49,35 @@ export interface DoubleExtension {
   outboundCid?: string;
 }
 
+/**
+ * One member of an app_queue queue (§5.5), keyed by its interface (`PJSIP/1001`). A member that is
+ * not logged in is not in the queue at all: Asterisk keeps nothing of it, QueueStatus omits it
+ * and QueuePause answers `Interface not found`.
+ */
+export interface DoubleQueueMember {
+  /** MemberName; Asterisk uses the interface when none is given. */
+  name?: string;
+  /** Where app_queue reads device state (default: the interface); `hint:<ext>@<context>` follows `PJSIP/<ext>`. */
+  stateInterface?: string;
+  /** queues.conf `member =` lines are static, AddQueueMember (a phone's login code) makes dynamic ones. */
+  membership?: 'static' | 'dynamic';
+  penalty?: number;
+  paused?: boolean;
+  pausedReason?: string;
+  /** On a call the queue itself connected (app_queue's `starttime`); a call not placed by the queue never sets it. */
+  inCall?: boolean;
+  /** Device state: 0 unknown, 1 not in use (default), 2 in use, 3 busy, 4 invalid, 5 unavailable, 6 ringing, 7 ringing in use, 8 on hold. */
+  status?: number;
+  /** Default true; false: logged out (absent from the queue). */
+  loggedIn?: boolean;
+}
+
+export interface DoubleQueue {
+  /** queues.conf `strategy` (default `ringall`). */
+  strategy?: string;
+  members: Record<string, DoubleQueueMember>;
+}
+
 /** Hostile-but-legal server behaviour (§9 item 9); can be changed while running. */
 export interface OutputHooks {
   /** Write every outgoing message in chunks of this many bytes, one write per chunk. */
@@ -120,6 +149,8 @@ export interface AmiDoubleOptions {
    * takes MOHCLASS as its class, as macro-dial-one does for extensions, is assumed, not confirmed.
    */
   freepbxRouteMusicClass?: string;
+  /** app_queue queues by name (QueueStatus, QueuePause, and the member events of queues.ts). */
+  queues?: Record<string, DoubleQueue>;
   /** Called with what each leg of a call received once the call is over (the sandbox prints it). */
   onCallEnd?: (call: ReceivedCall) => void;
   timing?: AmiDoubleTiming;
@@ -169,8 +200,10 @@ export function sandboxAmiOptions(): AmiDoubleOptions {
     extensions[ext] = { name, context: 'from-internal', sipPassword: `sip-secret-${ext}` };
   });
   return {
-    users: { relay: { secret: 'relaysecret', read: ['call'], write: ['originate', 'call', 'reporting'] } },
+    // `agent` lets the relay pause a Click-to-Agent agent during the call (QueuePause, §5.5).
+    users: { relay: { secret: 'relaysecret', read: ['call'], write: ['originate', 'call', 'reporting', 'agent'] } },
     extensions,
+    queues: { sales: sandboxQueue(names) },
     // As on the transcripts' PBX: the relay's own variable shows up in every channel event.
     channelVars: ['C2C_ID'],
     // FreePBX's default trunk ring time: far longer than any click-to-call `timeout`.
@@ -178,6 +211,12 @@ export function sandboxAmiOptions(): AmiDoubleOptions {
     dialplan: { ...FREEPBX_DIALPLAN, [RECORDING_SUBROUTINE]: ['s'], [SIP_HEADER_SUBROUTINE]: ['s'] },
     recordingSubroutine: RECORDING_SUBROUTINE,
     sipHeaderSubroutine: SIP_HEADER_SUBROUTINE,
+    // The same numbers behave alike when they ring first: a FindMe list rings its numbers as leg 1.
+    leg1Outcomes: {
+      '5550101': { kind: 'noanswer' },
+      '5550102': { kind: 'busy' },
+      '5550103': { kind: 'congestion' },
+    },
     leg2Outcomes: {
       '5550100': { kind: 'answer', holdMs: 5000 },
       '5550101': { kind: 'noanswer' },
@@ -186,4 +225,24 @@ export function sandboxAmiOptions(): AmiDoubleOptions {
     },
     timing: { ringMs: 500, holdMs: 5000 },
   };
+}
+
+/**
+ * Click-to-Agent's demo queue: 1001 available, 1002 paused for lunch, 1003 paused with `Work`
+ * (which the relay counts as available), 1004 on a call the queue connected, 1005 logged out.
+ */
+function sandboxQueue(names: string[]): DoubleQueue {
+  const states: DoubleQueueMember[] = [
+    {},
+    { paused: true, pausedReason: 'Lunch' },
+    { paused: true, pausedReason: 'Work' },
+    { inCall: true, status: 2 },
+    { loggedIn: false },
+  ];
+  const members: Record<string, DoubleQueueMember> = {};
+  names.forEach((name, i) => {
+    // Agents log in and out with the phone's code, which makes them dynamic members.
+    members[`PJSIP/${1001 + i}`] = { name, membership: 'dynamic', ...states[i] };
+  });
+  return { strategy: 'ringall', members };
 }

@@ -6,11 +6,14 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { AmiDoubleOptions, OutputHooks } from './ami-double-options.js';
+import type { AmiDoubleOptions, DoubleQueueMember, OutputHooks } from './ami-double-options.js';
 import { type ActionHandler, AmiSession, type DoubleCore, sessionHandlers } from './ami-session.js';
 import { Dialplan } from './dialplan.js';
 import { lookupHandlers } from './lookups.js';
 import { originateHandler, type ReceivedOriginate } from './originate.js';
+import { PhoneDevices } from './phone-devices.js';
+import { queueHandlers } from './queue-actions.js';
+import { type QueueMemberView, QueueModel } from './queues.js';
 import { orderBurst, seededRandom } from './event-order.js';
 import { EventBuilder } from './events.js';
 import { formatMessage, type Header } from './wire.js';
@@ -20,6 +23,7 @@ import type { ReceivedCall } from './received-call.js';
 
 export type { ReceivedOriginate } from './originate.js';
 export type { LegReceived, ReceivedCall } from './received-call.js';
+export type { QueueMemberView } from './queues.js';
 
 export interface ReceivedAction {
   sessionId: number;
@@ -42,6 +46,13 @@ export interface AmiDouble {
   /** Sessions currently connected, and how many logins succeeded so far. */
   openSessions(): number;
   logins(): number;
+  /** A queue member as app_queue holds it now; undefined when it is not logged in to that queue. */
+  queueMember(queue: string, iface: string): QueueMemberView | undefined;
+  /**
+   * Changes a member as a phone or the PBX would, with the events app_queue sends: `loggedIn`
+   * (QueueMemberAdded/Removed), `paused`/`pausedReason` (QueueMemberPause), `status` (QueueMemberStatus).
+   */
+  setQueueMember(queue: string, iface: string, patch: Partial<DoubleQueueMember>): void;
   /** Change the hostile-output hooks while running. */
   setOutput(hooks: OutputHooks): void;
   /** Broadcast an event to every session whose mask has its class (default `call`). */
@@ -71,10 +82,14 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
   const epoch = Math.floor(Date.now() / 1000);
   const random = options.eventOrder ? seededRandom(options.eventOrder.seed) : undefined;
 
+  const events = new EventBuilder(options.systemName, options.channelVars, options.globals);
+  const queues = new QueueModel(options.queues ?? {}, events, (headers, eventClass) => core.broadcast(headers, eventClass));
   const core: DoubleCore = {
     options: { dialplan: FREEPBX_DIALPLAN, ...options },
-    events: new EventBuilder(options.systemName, options.channelVars, options.globals),
+    events,
     dialplan: new Dialplan(options.dialplan ?? FREEPBX_DIALPLAN),
+    queues,
+    phones: new PhoneDevices(queues),
     answering: true,
     output: { ...options.output },
     broadcast(headers, eventClass) {
@@ -106,6 +121,7 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
       return call;
     },
     callEnded(call) {
+      core.phones.ended(call);
       options.onCallEnd?.(call);
     },
   };
@@ -113,6 +129,7 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
   const handlers: Record<string, ActionHandler> = {
     ...sessionHandlers,
     ...lookupHandlers,
+    ...queueHandlers,
     originate: originateHandler((originate) => originates.push(originate)),
   };
   const countingLogin = handlers.login;
@@ -154,6 +171,8 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
     calls: () => [...calls],
     openSessions: () => [...sessions].filter((s) => s.open).length,
     logins: () => logins,
+    queueMember: (queue, iface) => queues.member(queue, iface),
+    setQueueMember: (queue, iface, patch) => queues.update(queue, iface, patch),
     setOutput(hooks) {
       core.output = { ...hooks };
     },

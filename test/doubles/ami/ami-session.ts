@@ -9,6 +9,8 @@ import { ClientInputParser, type ClientMessage, get } from './client-input.js';
 import type { Dialplan } from './dialplan.js';
 import type { BurstStep } from './event-order.js';
 import type { EventBuilder } from './events.js';
+import type { PhoneDevices } from './phone-devices.js';
+import type { QueueModel } from './queues.js';
 import type { ReceivedCall } from './received-call.js';
 import { errorReply, formatMessage, type Header, reply } from './wire.js';
 
@@ -17,6 +19,9 @@ export interface DoubleCore {
   options: AmiDoubleOptions;
   events: EventBuilder;
   dialplan: Dialplan;
+  /** app_queue's queues, and the device state of the phones calls ring, which they follow. */
+  queues: QueueModel;
+  phones: PhoneDevices;
   answering: boolean;
   output: OutputHooks;
   broadcast(headers: Header[], eventClass: string): void;

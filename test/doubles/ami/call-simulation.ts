@@ -10,6 +10,7 @@ import { CAUSE, chain, createParty, goesDown, type LegRequest, type Party, party
 import type { BurstStep } from './event-order.js';
 import type { Cause } from './events.js';
 import { leg1Ends, startLeg2 } from './leg2-simulation.js';
+import { phoneOf } from './phone-devices.js';
 import { legReceived, type ReceivedCall } from './received-call.js';
 import { parseCallerId } from './wire.js';
 
@@ -109,10 +110,14 @@ export async function runLeg1(core: DoubleCore, req: LegRequest): Promise<boolea
     party.one.state = 5;
     core.emitInOrder([core.events.channelEvent('Newstate', party.one), core.events.dialState(undefined, party.one, 'RINGING')]);
   }
+  // The phone behind leg 1 rings unless it refuses the call outright (busy, congestion).
+  const phone = phoneOf(core, target);
+  if (phone && ['answer', 'noanswer', 'rejected'].includes(outcome.kind)) core.phones.ringing(call, phone);
   await core.delay(outcome.kind === 'noanswer' ? req.timeoutMs : (outcome.ringMs ?? ringMs));
 
   if (outcome.kind === 'answer') {
     answer(core, req, party, cid, outcome.holdMs, call);
+    if (phone) core.phones.answered(call, phone);
     return true;
   }
   const failure = FAILURES[outcome.kind];

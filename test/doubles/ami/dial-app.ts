@@ -1,7 +1,8 @@
 /**
  * The `Dial` application as an Originate `Application` runs it on leg 1 once it answers
- * (apps/app_dial.c): `Dial(Tech/data[&…],timeout,options)`. The double models one Local target and
- * the options the relay can use: `f()` (caller ID sent to the callee), `A(called:calling)`
+ * (apps/app_dial.c): `Dial(Tech/data[&…],timeout,options)`. The double models every `&` target
+ * (rung at once, the first to answer wins: ring-all.ts) and the options the relay can use, which
+ * app_dial applies to each target alike: `f()` (caller ID sent to the callee), `A(called:calling)`
  * (announcement after the callee answers, before the bridge), `U(context^arg^…)` (a Gosub on
  * the answered callee, before the bridge), `b(context^exten^priority)` (a Gosub on each new callee
  * channel before it is dialed), and what the caller hears while the callee rings: `m(class)`
@@ -11,8 +12,17 @@
 import { parseAppOptions, separateArgs } from './app-args.js';
 import { parseCallerId } from './wire.js';
 
+export interface DialTarget {
+  tech: string;
+  number: string;
+  context: string;
+}
+
 export interface DialApp {
-  target: { tech: string; number: string; context: string };
+  /** The first target: the only one of a click-to-call, and where `b()` runs when it names no place. */
+  target: DialTarget;
+  /** Every target in Dial order: dial_exec_full splits the peers at `&`, strips blanks, skips empty ones. */
+  targets: DialTarget[];
   /** Dial's answer timeout; undefined when none was given (Dial then rings as long as the callee does). */
   timeoutMs: number | undefined;
   options: Map<string, string>;
@@ -34,9 +44,7 @@ const DIAL_ARGS = 4;
 
 export function parseDialApp(data: string): DialApp {
   const [peers = '', timeout = '', optionText = ''] = separateArgs(data, ',', DIAL_ARGS);
-  const peer = peers.split('&')[0] ?? '';
-  const slash = peer.indexOf('/');
-  const [number = '', context = 'default'] = peer.slice(slash + 1).split('/')[0]?.split('@') ?? [];
+  const targets = peers.split('&').map(stripBlanks).filter((peer) => peer !== '').map(parseTarget);
   // The answer timeout may be `answer^progress`; a non-positive or unreadable one means none.
   const seconds = Number.parseFloat(timeout.split('^')[0] ?? '');
   const options = parseAppOptions(optionText);
@@ -46,7 +54,8 @@ export function parseDialApp(data: string): DialApp {
   const gosub = options.get('U');
   const [gosubContext = '', ...gosubArgs] = gosub === undefined ? [] : gosub.split('^');
   return {
-    target: { tech: peer.slice(0, Math.max(slash, 0)), number, context },
+    target: targets[0] ?? parseTarget(''),
+    targets,
     timeoutMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
     options,
     forcedCallerId: forced ? parseCallerId(forced) : undefined,
@@ -55,6 +64,18 @@ export function parseDialApp(data: string): DialApp {
     preDial: parseGosubTarget(options.get('b')),
     whileRinging: options.has('m') ? { music: options.get('m') ?? '' } : options.has('r') ? { tone: options.get('r') ?? '' } : undefined,
   };
+}
+
+/** ast_strip: the blanks C's isspace() knows, at both ends (not JavaScript's wider trim()). */
+function stripBlanks(text: string): string {
+  return text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+}
+
+/** `Local/<number>@<context>[/options]`; a Local channel without `@` runs in `default`. */
+function parseTarget(peer: string): DialTarget {
+  const slash = peer.indexOf('/');
+  const [number = '', context = 'default'] = peer.slice(slash + 1).split('/')[0]?.split('@') ?? [];
+  return { tech: peer.slice(0, Math.max(slash, 0)), number, context };
 }
 
 function parseGosubTarget(arg: string | undefined): DialApp['preDial'] {

@@ -174,6 +174,11 @@ export class EventBuilder {
     ];
   }
 
+  /** app_queue's member events carry the member's fields after the head, class `agent` (app_queue.c queue_member_to_ami). */
+  agentEvent(event: string, fields: Header[]): Header[] {
+    return [...this.head(event, 'agent,all'), ...fields];
+  }
+
   fullyBooted(): Header[] {
     // As in §8.1, FullyBooted carries no SystemName line.
     return [['Event', 'FullyBooted'], ['Privilege', 'system,all'], ['Uptime', '16'], ['LastReload', '16'], ['Status', 'Fully Booted']];

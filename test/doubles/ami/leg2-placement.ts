@@ -12,6 +12,7 @@ import type { CallOutcome } from './ami-double-options.js';
 import type { DoubleCore } from './ami-session.js';
 import { LEG2_DEVICE_CONTEXT, type LegRequest } from './call-parts.js';
 import type { ChannelVars } from './channel-vars.js';
+import type { DialTarget } from './dial-app.js';
 import { FREEPBX_CONTEXTS } from './freepbx-model.js';
 
 export interface Leg2Placement {
@@ -33,9 +34,21 @@ export interface Leg2Placement {
 }
 
 export function placeLeg2(core: DoubleCore, req: LegRequest, cid: { num: string; name: string }): Leg2Placement {
+  return placeTarget(core, req, cid, req.dial?.target);
+}
+
+/**
+ * One placement per target of leg 1's Dial, in Dial order (one, at the Originate's Exten, without
+ * Dial): each target rings at once with its own scripted outcome, and Dial's one timeout bounds them all.
+ */
+export function placeTargets(core: DoubleCore, req: LegRequest, cid: { num: string; name: string }): Leg2Placement[] {
+  return req.dial ? req.dial.targets.map((target) => placeTarget(core, req, cid, target)) : [placeLeg2(core, req, cid)];
+}
+
+function placeTarget(core: DoubleCore, req: LegRequest, cid: { num: string; name: string }, target: DialTarget | undefined): Leg2Placement {
   const dial = req.dial;
-  const number = dial ? dial.target.number : req.exten;
-  const routingContext = dial ? dial.target.context : req.context;
+  const number = target ? target.number : req.exten;
+  const routingContext = target ? target.context : req.context;
   const routingVars = dial ? req.vars.inherited() : req.vars;
   const scripted = core.options.leg2Outcomes?.[number] ?? { kind: 'answer' };
   const ringMs = ('ringMs' in scripted ? scripted.ringMs : undefined) ?? core.options.timing?.ringMs ?? 20;
@@ -44,7 +57,7 @@ export function placeLeg2(core: DoubleCore, req: LegRequest, cid: { num: string;
   const cutAt = limit !== undefined && limit < natural ? limit : undefined;
   return {
     number,
-    context: dial ? dial.target.context : LEG2_DEVICE_CONTEXT,
+    context: target ? target.context : LEG2_DEVICE_CONTEXT,
     callerId: dial?.forcedCallerId ?? cid,
     routingVars,
     calleeVars: dial ? routingVars : req.vars.inherited(),

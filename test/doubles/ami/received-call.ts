@@ -57,9 +57,21 @@ export interface ReceivedCall {
   /** `Dial` when leg 1 runs an Application, else undefined (the Originate's Context/Exten). */
   application: string | undefined;
   leg1: LegReceived;
-  /** Set once leg 1 answered and leg 2 was dialed. */
+  /**
+   * Set once leg 1 answered and leg 2 was dialed. With several Dial targets (ring-all.ts): the
+   * target that answered, and until one does (or when none does), the first.
+   */
   leg2?: LegReceived;
+  /** Only for a Dial with several `&` targets: every target's leg, in Dial order. */
+  targets?: TargetReceived[];
+  /** The DIALSTATUS leg 2's Dial left on leg 1 (ANSWER, BUSY, CONGESTION, CHANUNAVAIL, NOANSWER, CANCEL) once it returned. */
+  dialStatus?: string;
   recording?: RecordingReceived;
+}
+
+/** One of Dial's targets: its leg, and the DialStatus of its DialEnd once it got one. */
+export interface TargetReceived extends LegReceived {
+  dialStatus?: string;
 }
 
 /**
