@@ -1,4 +1,5 @@
 import type { ConnectionFacts, PbxKind } from './accounts/pbx-settings.js';
+import type { FindMeStrategy } from './findme/findme-settings.js';
 
 /** What each kind of PBX can do, in one place: the API refuses what a PBX cannot do before anything is stored or dialed. */
 export interface PbxCapabilities {
@@ -10,16 +11,49 @@ export interface PbxCapabilities {
   callerIds: boolean;
   /** Recording (`record`, `warning`). */
   record: boolean;
+  /** Click-to-Agent queues (SPEC §9): the agent's queue state is read before dialing and the agent paused during the call. */
+  agentQueues: boolean;
+  /** Click-to-FindMe hunting strategies (SPEC §9); empty when the PBX cannot hunt at all. */
+  findMeStrategies: readonly FindMeStrategy[];
 }
 
 export const PBX_CAPABILITIES: Record<PbxKind, PbxCapabilities> = {
   // Caller IDs per leg through the Originate and leg 2's Dial; recording through a subroutine the PBX installs (README).
-  asterisk: { holdsUntilFirstAnswer: false, reportsProgress: true, callerIds: true, record: true },
+  // Queues through QueueStatus and QueuePause; a hunt follows each attempt's events and hangs up the others.
+  asterisk: { holdsUntilFirstAnswer: false, reportsProgress: true, callerIds: true, record: true, agentQueues: true, findMeStrategies: ['ordered', 'simultaneous'] },
   // Switchvox sets caller-ID numbers from the extension's own settings, and its Extend API cannot start a recording.
-  switchvox: { holdsUntilFirstAnswer: true, reportsProgress: false, callerIds: false, record: false },
+  // Its call request returns once leg 1 answered or failed, so numbers can be tried one after another,
+  // but it cannot stop the other phones ringing once one answers, and it shows no queue member's state.
+  switchvox: { holdsUntilFirstAnswer: true, reportsProgress: false, callerIds: false, record: false, agentQueues: false, findMeStrategies: ['ordered'] },
   // The template decides: {first_callerid} and {second_callerid} are placeholders like the numbers (see ConnectionFacts).
-  other: { holdsUntilFirstAnswer: false, reportsProgress: false, callerIds: true, record: false },
+  // A template answers only "accepted": nothing says whether a number answered, so there is nothing to hunt on.
+  other: { holdsUntilFirstAnswer: false, reportsProgress: false, callerIds: true, record: false, agentQueues: false, findMeStrategies: [] },
 };
+
+/** Why each kind cannot do what it cannot (the messages of `unsupported_option` when an account resource is saved). */
+const WHY_NOT: Partial<Record<PbxKind, { agentQueues: string; findMe: string }>> = {
+  switchvox: {
+    agentQueues: 'its Extend API shows no queue member\'s state and cannot pause one',
+    findMe: 'it places one call at a time and cannot stop the others ringing once one answers; use "ordered"',
+  },
+  other: {
+    agentQueues: 'an HTTP template shows no queue member\'s state and cannot pause one',
+    findMe: 'an HTTP template reports no call progress, so the relay cannot know whether a number answered',
+  },
+};
+
+/** Why agent queues cannot be used with this PBX, or undefined when they can. */
+export function agentQueueUnsupported(kind: PbxKind): string | undefined {
+  return PBX_CAPABILITIES[kind].agentQueues ? undefined : `agent queues cannot be used with the ${kind} PBX: ${WHY_NOT[kind]?.agentQueues ?? 'not supported'}.`;
+}
+
+/** Why a FindMe list with this strategy cannot be used with this PBX, or undefined when it can. */
+export function findMeUnsupported(kind: PbxKind, strategy: FindMeStrategy): string | undefined {
+  const strategies = PBX_CAPABILITIES[kind].findMeStrategies;
+  if (strategies.includes(strategy)) return undefined;
+  if (strategies.length === 0) return `FindMe lists cannot be used with the ${kind} PBX: ${WHY_NOT[kind]?.findMe ?? 'not supported'}.`;
+  return `strategy "${strategy}" cannot be used with the ${kind} PBX: ${WHY_NOT[kind]?.findMe ?? 'not supported'}.`;
+}
 
 /** What a call asks for that may not be possible everywhere. */
 export interface AskedOptions {

@@ -20,6 +20,12 @@ Environment: C2C_ADMIN_URL (default http://localhost:8080), ADMIN_TOKEN (require
   c2c-admin clicktocall get|delete <account_id> <c2c_id>
   c2c-admin clicktocall replace|patch <account_id> <c2c_id> (--json '<endpoint>' | --file <endpoint.json>)
   c2c-admin clicktocall history <account_id> <c2c_id> [--limit <n>] [--format csv|ndjson]
+  c2c-admin agent-queue put <account_id> <queue_id> (--json '<queue>' | --file <queue.json>)
+  c2c-admin agent-queue get|delete <account_id> <queue_id>
+  c2c-admin agent-queue list <account_id>
+  c2c-admin findme put <account_id> <findme_id> (--json '<list>' | --file <list.json>)
+  c2c-admin findme get|delete <account_id> <findme_id>
+  c2c-admin findme list <account_id>
   c2c-admin requests <account_id> [--limit <n>] [--before <unix_ms>] [--ref <ref>] [--state <state>]
                      [--since <unix_s|iso>] [--until <unix_s|iso>] [--format csv|ndjson]
   c2c-admin webhooks set <account_id> (--json '[{"url":…,"events":["state_changed"]}]' | --file <list.json>)
@@ -56,6 +62,9 @@ function historyCall(path: string, values: Partial<Record<'limit' | 'before' | '
   const qs = query.toString();
   return { method: 'GET', path: `${path}${qs ? `?${qs}` : ''}`, ...(values.format === undefined ? {} : { stream: true }) };
 }
+
+/** The account resources of SPEC §9: command group → URL segment under the account. */
+const ACCOUNT_RESOURCES: Record<string, string> = { 'agent-queue': 'agent-queues', findme: 'findme' };
 
 /** Pure: turns command-line words into one admin API call (throws with the usage on nonsense). */
 export function toCall(argv: string[]): Call {
@@ -125,6 +134,20 @@ export function toCall(argv: string[]): Call {
       need(a, b);
       return historyCall(`/admin/v1/accounts/${enc(a as string)}/clicktocall/${enc(b as string)}/history`, values);
     }
+    case 'agent-queue list':
+    case 'findme list':
+      need(a);
+      return { method: 'GET', path: `/admin/v1/accounts/${enc(a as string)}/${ACCOUNT_RESOURCES[group as string]}` };
+    case 'agent-queue get':
+    case 'agent-queue delete':
+    case 'findme get':
+    case 'findme delete':
+      need(a, b);
+      return { method: action === 'get' ? 'GET' : 'DELETE', path: `/admin/v1/accounts/${enc(a as string)}/${ACCOUNT_RESOURCES[group as string]}/${enc(b as string)}` };
+    case 'agent-queue put':
+    case 'findme put':
+      need(a, b);
+      return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/${ACCOUNT_RESOURCES[group as string]}/${enc(b as string)}`, body: settings() };
     case 'policy set':
       need(a);
       return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/policy`, body: settings() };

@@ -34,6 +34,19 @@ export interface AsteriskSettings extends CommonSettings {
   recording_context?: string;
   recording_dir?: string;
   recording_format?: (typeof ASTERISK_RECORDING_FORMATS)[number];
+  /**
+   * Click-to-Agent: pause reasons under which a paused queue member still takes a click-to-agent
+   * call; absent in connections stored before it existed: read it with agentOkPauseReasons().
+   */
+  agent_ok_pause_reasons?: string[];
+}
+
+/** The pause reasons that leave an agent available by default: DialogTech's "Outbound" and "Work" modes. */
+export const ASTERISK_AGENT_OK_PAUSE_REASONS: readonly string[] = ['Outbound', 'Work'];
+
+/** The connection's `agent_ok_pause_reasons`, or the default for a connection stored before the setting existed. */
+export function agentOkPauseReasons(settings: AsteriskSettings): readonly string[] {
+  return settings.agent_ok_pause_reasons ?? ASTERISK_AGENT_OK_PAUSE_REASONS;
 }
 
 /**
@@ -142,6 +155,13 @@ export const schemas = {
         default: ASTERISK_RECORDING_DEFAULTS.recording_dir,
       },
       recording_format: { enum: ASTERISK_RECORDING_FORMATS, default: ASTERISK_RECORDING_DEFAULTS.recording_format },
+      agent_ok_pause_reasons: {
+        type: 'array',
+        maxItems: 20,
+        items: { ...safeText, minLength: 1, maxLength: 64 },
+        default: ASTERISK_AGENT_OK_PAUSE_REASONS,
+        description: 'Click-to-Agent: a paused queue member whose pause reason (QueueStatus PausedReason) is one of these still takes calls.',
+      },
     },
   },
   switchvox: {
