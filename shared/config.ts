@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { emailAddressProblem } from './findme/email-address.js';
 
 /**
  * Which peers may set the client address through `X-Forwarded-For`, in Express's terms: off, a hop
@@ -49,6 +50,26 @@ export interface Config {
   webhookRetryBaseMs: number;
   trustProxy: TrustProxy;
   shutdownTimeoutMs: number;
+  /**
+   * How often a worker renews its click-to-agent pauses and looks for pauses nobody renews any more
+   * (their worker restarted or lost the PBX connection), to restore those agents once their phone is idle.
+   */
+  agentPauseCheckMs: number;
+  /** SMTP_URL: where no-answer emails go (SPEC §9); undefined: the email fallback is refused. */
+  smtp: SmtpServer | undefined;
+  /** SMTP_FROM: the sender of no-answer emails, unless the account's policy sets `email_from`. */
+  smtpFrom: string;
+}
+
+/** The SMTP server of SMTP_URL. */
+export interface SmtpServer {
+  host: string;
+  port: number;
+  /** smtps:// (TLS from the first byte); smtp:// upgrades with STARTTLS when the server offers it. */
+  secure: boolean;
+  username?: string;
+  /** Named `password` so the logger's redaction covers it wherever the settings end up. */
+  password?: string;
 }
 
 const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
@@ -85,6 +106,7 @@ const envSchema = {
     ALLOW_PRIVATE_WEBHOOK_ADDRESSES: bool,
     WEBHOOK_TIMEOUT_MS: int(100, 60000),
     WEBHOOK_RETRY_BASE_MS: int(10, 3600000),
+    AGENT_PAUSE_CHECK_MS: int(50, 600000),
     TRUST_PROXY: { type: 'string', minLength: 1, maxLength: 1000 },
     SHUTDOWN_TIMEOUT_MS: int(100, 600000),
   },
@@ -142,6 +164,59 @@ function parseTrustProxy(text: string | undefined, problems: string[]): TrustPro
   return entries;
 }
 
+const SMTP_URL_HELP = 'SMTP_URL must be smtp://[user:password@]host[:port] (STARTTLS when offered, port 587 by default) or smtps://[user:password@]host[:port] (TLS, port 465 by default)';
+
+/** The URL as it may be shown: its password, which may be part of it, never is. */
+function shownSmtpUrl(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password !== '') copy.password = 'REDACTED';
+  return copy.href;
+}
+
+function parseSmtpUrl(text: string | undefined, problems: string[]): SmtpServer | undefined {
+  if (text === undefined) return undefined;
+  if (!URL.canParse(text)) {
+    problems.push(`${SMTP_URL_HELP} (got a value that is not a URL; not shown, as it may hold a password)`);
+    return undefined;
+  }
+  const url = new URL(text);
+  const secure = url.protocol === 'smtps:';
+  const problem =
+    url.protocol !== 'smtp:' && !secure
+      ? `its scheme is ${url.protocol.slice(0, 20)}`
+      : url.hostname === ''
+        ? 'it names no host'
+        : !['', '/'].includes(url.pathname) || url.search !== '' || url.hash !== ''
+          ? 'it has a path, query or fragment, which the relay would ignore'
+          : url.username === '' && url.password !== ''
+            ? 'it has a password without a user'
+            : undefined;
+  if (problem !== undefined) {
+    problems.push(`${SMTP_URL_HELP}: ${problem} (got ${JSON.stringify(shownSmtpUrl(url))})`);
+    return undefined;
+  }
+  const server: SmtpServer = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? (secure ? 465 : 587) : Number(url.port), secure };
+  return url.username === '' ? server : { ...server, username: percentDecoded(url.username), password: percentDecoded(url.password) };
+}
+
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function parseSmtpFrom(text: string | undefined, problems: string[]): string {
+  if (text === undefined) return DEFAULT_SMTP_FROM;
+  const problem = emailAddressProblem(text, { singleLabelDomain: true });
+  if (problem !== undefined) problems.push(`SMTP_FROM ${problem} (got ${JSON.stringify(text.slice(0, 300))})`);
+  return text;
+}
+
+/** The sender of no-answer emails when neither SMTP_FROM nor the account's `email_from` says otherwise. */
+export const DEFAULT_SMTP_FROM = 'c2c-relay@localhost';
+
 /** Pure: turns the environment into a typed configuration, or throws one ConfigError naming every problem. */
 export function parseConfig(rawEnv: Env): Config {
   // Empty variables count as unset, the way a `.env` line `NAME=` is meant.
@@ -170,6 +245,8 @@ export function parseConfig(rawEnv: Env): Config {
   if (v.REDIS_CLUSTER !== true && (env.REDIS_URL ?? '').includes(',')) problems.push('REDIS_URL names several nodes: set REDIS_CLUSTER=true for a Redis Cluster');
   if (v.REDIS_CLUSTER === true && (env.REDIS_PREFIX ?? '').includes('{')) problems.push('REDIS_PREFIX must not hold a {hash tag} on a Redis Cluster: the relay tags each shard\'s keys itself (QUEUE_SHARDS), and a tag in the prefix would put every shard in one slot');
   const masterKey = decodeMasterKey(env.C2C_MASTER_KEY, problems);
+  const smtp = parseSmtpUrl(env.SMTP_URL, problems);
+  const smtpFrom = parseSmtpFrom(env.SMTP_FROM, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const num = (name: string, fallback: number): number => (v[name] as number | undefined) ?? fallback;
@@ -206,5 +283,8 @@ export function parseConfig(rawEnv: Env): Config {
     webhookRetryBaseMs: num('WEBHOOK_RETRY_BASE_MS', 10000),
     trustProxy,
     shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_MS', 10000),
+    agentPauseCheckMs: num('AGENT_PAUSE_CHECK_MS', 10000),
+    smtp,
+    smtpFrom,
   };
 }

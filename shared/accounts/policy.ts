@@ -1,5 +1,7 @@
 import { Ajv } from 'ajv';
 import { AppError } from '../errors.js';
+import { emailAddressProblem, MAX_EMAIL_LENGTH } from '../findme/email-address.js';
+import { SMS_NUMBER } from '../findme/sms-fallback.js';
 import { PBX_KINDS, type PbxKind } from './pbx-settings.js';
 import { checkPattern } from './safe-pattern.js';
 import { isEmergencyNumber, isFeatureCode, isServiceCode } from './special-numbers.js';
@@ -25,6 +27,14 @@ export interface Policy {
   rate_per_minute: number;
   max_concurrent: number;
   default_pbx?: PbxKind;
+  /** The `From` of the account's no-answer emails (SPEC §9); absent: SMTP_FROM. */
+  email_from?: string;
+  /** Numbers no-answer SMS are sent from, through the account's SMS gateway; the first is used. */
+  sms_from: string[];
+  /** No-answer emails the account may send per UTC day. */
+  daily_email_cap: number;
+  /** No-answer SMS the account may send per UTC day. */
+  daily_sms_cap: number;
 }
 
 /**
@@ -47,6 +57,9 @@ export const DEFAULT_POLICY: Policy = {
   caller_ids: [],
   rate_per_minute: 60,
   max_concurrent: 10,
+  sms_from: [],
+  daily_email_cap: 100,
+  daily_sms_cap: 50,
 };
 
 const patterns = { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 200 } } as const;
@@ -65,6 +78,14 @@ export const policySchema = {
     rate_per_minute: { type: 'integer', minimum: 1, maximum: 10000000 },
     max_concurrent: { type: 'integer', minimum: 1, maximum: 10000 },
     default_pbx: { enum: PBX_KINDS },
+    email_from: {
+      type: ['string', 'null'],
+      maxLength: MAX_EMAIL_LENGTH,
+      description: 'The From of no-answer emails: one plain address (name@example.com), no display name. null goes back to SMTP_FROM.',
+    },
+    sms_from: { type: 'array', maxItems: 100, uniqueItems: true, items: { type: 'string', pattern: SMS_NUMBER.source } },
+    daily_email_cap: { type: 'integer', minimum: 0, maximum: 1000000 },
+    daily_sms_cap: { type: 'integer', minimum: 0, maximum: 1000000 },
   },
 } as const;
 
@@ -87,7 +108,12 @@ export function parsePolicy(input: unknown, current: Policy): Policy {
     const detail = (validatePolicy.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
     throw new AppError('invalid_request', `Invalid policy: ${detail}`);
   }
+  const update = input as Partial<Record<keyof Policy, unknown>>;
+  const fromProblem = typeof update.email_from === 'string' ? emailAddressProblem(update.email_from) : undefined;
+  if (fromProblem !== undefined) throw new AppError('invalid_request', `Invalid policy: email_from ${fromProblem}`);
   const merged = complete({ ...current, ...(input as Partial<Policy>) });
+  // `email_from: null` removes the account's sender.
+  if ((merged.email_from as string | null | undefined) === null) delete merged.email_from;
   // The whole result is checked, so an update also surfaces a stored pattern that is no longer accepted.
   for (const pattern of patternsOf(merged)) checkPattern(pattern);
   return merged;

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../redis.js';
 import { deliveryIndexKey, deliveryKey } from './webhook-keys.js';
-import { webhookJobOptions, WEBHOOK_QUEUE, type WebhookJob } from './webhook-job.js';
+import { webhookJobOptions, WEBHOOK_QUEUE, type WebhookJob, type WebhookTarget } from './webhook-job.js';
 import { displayUrl } from './webhook-settings.js';
 
 export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
@@ -9,7 +9,7 @@ export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
 /** What the relay remembers of one delivery: the event, where it goes, and each attempt's outcome. */
 export interface DeliveryRecord {
   job: WebhookJob;
-  /** Where it is POSTed (a subscription's URL when it was planned, or the status_callback). */
+  /** Where it is POSTed (a subscription's URL when it was planned, the status_callback or the no_answer_url). */
   url: string;
   status: DeliveryStatus;
   attempts: number;
@@ -26,8 +26,9 @@ export interface DeliveryView extends Omit<DeliveryRecord, 'job'> {
   id: string;
   event_id: string;
   request_id: string;
+  /** The state the event announces; `no_answer` for a FindMe's no-answer report. */
   state: string;
-  target: 'subscription' | 'status_callback';
+  target: WebhookTarget['kind'];
   subscription_id?: string;
 }
 
@@ -89,7 +90,7 @@ export function viewOf(record: DeliveryRecord): DeliveryView {
     id: job.delivery_id,
     event_id: job.event.id,
     request_id: job.event.request_id,
-    state: job.event.state,
+    state: job.event.type === 'call.state_changed' ? job.event.state : 'no_answer',
     target: job.target.kind,
     ...(job.target.kind === 'subscription' ? { subscription_id: job.target.subscription_id } : {}),
     url: displayUrl(record.url),

@@ -2,9 +2,21 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { DeliveryLog } from '../../shared/webhooks/delivery-log.js';
 import { signatureHeader } from '../../shared/webhooks/webhook-event.js';
-import { nextRetryDelayMs, parseWebhookJob, type WebhookJob } from '../../shared/webhooks/webhook-job.js';
+import { nextRetryDelayMs, parseWebhookJob, type DeliveredEvent, type WebhookJob } from '../../shared/webhooks/webhook-job.js';
 import { isCallbackHostAllowed, type WebhookStore } from '../../shared/webhooks/webhook-store.js';
+import { noAnswerXml } from '../fallbacks/no-answer-xml.js';
 import type { WebhookSender } from './webhook-sender.js';
+
+/**
+ * How one attempt ended, for a listener beyond the delivery log (a FindMe's status document):
+ * `refused` when sending cannot help (the address guard, a host no longer allowed), `failed` when
+ * the retry window closed.
+ */
+export interface AttemptResult {
+  result: 'sent' | 'retrying' | 'refused' | 'failed';
+  message: string;
+  atMs: number;
+}
 
 export interface DeliverDeps {
   webhooks: WebhookStore;
@@ -14,6 +26,8 @@ export interface DeliverDeps {
   retryBaseMs: number;
   logger: Logger;
   now?: () => number;
+  /** Told after each recorded attempt; a listener that fails is logged and never fails the delivery. */
+  onAttempt?: (job: WebhookJob, attempt: AttemptResult) => Promise<void>;
 }
 
 /** A failed attempt and when to try again: the webhook worker's backoff strategy reads the wait from it. */
@@ -57,8 +71,15 @@ async function receiverOf(job: WebhookJob, webhooks: WebhookStore): Promise<Rece
     return { url: subscription.url, secret: webhooks.secretOf(subscription.sealed) };
   }
   // The host was allowed when the call was requested; an operator who removed it since meant to stop sending there.
-  if (!config.callback || !isCallbackHostAllowed(config.callback.hosts, target.url)) return { refused: "the status_callback host is no longer one of the account's callback_hosts" };
+  if (!config.callback || !isCallbackHostAllowed(config.callback.hosts, target.url)) return { refused: `the ${target.kind} host is no longer one of the account's callback_hosts` };
   return { url: target.url, secret: webhooks.secretOf(config.callback.sealed) };
+}
+
+/** The body and its type: a state change as JSON, a FindMe's no-answer report as the reference's XML. */
+function payloadOf(event: DeliveredEvent): { body: string; contentType: string; headers: Record<string, string> } {
+  if (event.type === 'call.state_changed') return { body: JSON.stringify(event), contentType: 'application/json', headers: {} };
+  // The reference's XML names no request: the header does.
+  return { body: noAnswerXml({ phoneToCall: event.phone_to_call, attempts: event.attempts }), contentType: 'application/xml', headers: { 'c2c-request-id': event.request_id } };
 }
 
 /**
@@ -77,27 +98,39 @@ export async function deliverWebhook(job: Job, token: string | undefined, deps: 
   }
   const attempts = job.attemptsMade + 1;
   const log = deps.logger.child({ request_id: data.event.request_id, delivery_id: data.delivery_id });
+  const tell = async (result: AttemptResult['result'], message: string) => {
+    try {
+      await deps.onAttempt?.(data, { result, message, atMs: now() });
+    } catch (err) {
+      log.error({ err }, 'webhook attempt listener failed');
+    }
+  };
   const receiver = await receiverOf(data, deps.webhooks);
   if ('refused' in receiver) {
     await deps.deliveries.recordAttempt(data.delivery_id, { status: 'failed', attempts, error: receiver.refused });
+    await tell('refused', receiver.refused);
     log.warn({ reason: receiver.refused }, 'webhook delivery given up');
     throw new UnrecoverableError(receiver.refused);
   }
-  const body = JSON.stringify(data.event);
-  const headers = { 'c2c-webhook-id': data.event.id, 'c2c-signature': signatureHeader(receiver.secret, Math.floor(now() / 1000), body) };
-  const outcome = await deps.sender.post(receiver.url, body, headers);
+  const { body, contentType, headers: extra } = payloadOf(data.event);
+  const headers = { ...extra, 'c2c-webhook-id': data.event.id, 'c2c-signature': signatureHeader(receiver.secret, Math.floor(now() / 1000), body) };
+  const outcome = await deps.sender.post(receiver.url, body, headers, contentType);
   if (outcome.ok) {
     await deps.deliveries.recordAttempt(data.delivery_id, { status: 'succeeded', attempts, http_status: outcome.status });
+    await tell('sent', `HTTP ${outcome.status} (attempt ${attempts})`);
     return { status: outcome.status };
   }
   const status = outcome.status === undefined ? {} : { http_status: outcome.status };
   const delay = outcome.final ? undefined : nextRetryDelayMs(attempts, job.timestamp, now(), deps.retryBaseMs);
   if (delay === undefined) {
     await deps.deliveries.recordAttempt(data.delivery_id, { status: 'failed', attempts, error: outcome.error, ...status });
+    await tell(outcome.final ? 'refused' : 'failed', outcome.final ? outcome.error : `${outcome.error}; given up after ${attempts} attempts`);
     log.warn({ attempts, error: outcome.error }, 'webhook delivery given up');
     throw new UnrecoverableError(outcome.error);
   }
-  await deps.deliveries.recordAttempt(data.delivery_id, { status: 'retrying', attempts, error: outcome.error, next_retry_at: new Date(now() + delay).toISOString(), ...status });
+  const nextAt = new Date(now() + delay).toISOString();
+  await deps.deliveries.recordAttempt(data.delivery_id, { status: 'retrying', attempts, error: outcome.error, next_retry_at: nextAt, ...status });
+  await tell('retrying', `${outcome.error} (attempt ${attempts}); next attempt at ${nextAt}`);
   log.info({ attempts, error: outcome.error, retry_in_ms: delay }, 'webhook delivery failed, will retry');
   throw new RetryLater(outcome.error, delay);
 }

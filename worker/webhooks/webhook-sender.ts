@@ -38,7 +38,7 @@ export class WebhookSender {
     };
   }
 
-  async post(url: string, body: string, headers: Record<string, string>): Promise<SendOutcome> {
+  async post(url: string, body: string, headers: Record<string, string>, contentType = 'application/json'): Promise<SendOutcome> {
     const started = Date.now();
     const target = new URL(url);
     const bare = target.hostname.replace(/^\[|\]$/g, '');
@@ -61,7 +61,7 @@ export class WebhookSender {
         {
           method: 'POST',
           agent: this.agents[protocol],
-          headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': USER_AGENT },
+          headers: { ...headers, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), 'user-agent': USER_AGENT },
         },
         (response) => {
           const status = response.statusCode ?? 0;
