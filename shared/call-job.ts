@@ -33,6 +33,34 @@ export interface CallJob {
   warning?: RecordingWarning;
   /** What a saved click-to-call endpoint (SPEC §10) adds to the call, validated when it was saved. */
   endpoint?: EndpointCallSettings;
+  /** Click-to-Agent or Click-to-FindMe (SPEC §9): the call is more than one Originate, driven by the worker. */
+  plan?: CallPlan;
+}
+
+/**
+ * SPEC §9 calls. `agent`: dial_first is the agent's number, paused in `queue` (as `interface`) for
+ * the call. `findme`: the hunt list and what to do when nobody on it answers; dial_first and
+ * dial_second name the first attempt.
+ */
+export type CallPlan =
+  | { kind: 'agent'; queue: string; interface: string; agent_id: string }
+  | {
+      kind: 'findme';
+      /** 1: phone_to_call first, then the list; 2: the list first. */
+      type: 1 | 2;
+      strategy: 'ordered' | 'simultaneous';
+      ring_seconds: number;
+      numbers: string[];
+      phone_to_call: string;
+      no_answer?: NoAnswerFallbacks;
+    };
+
+/** Where a type-2 FindMe reports that nobody on the list answered (validated by the API). */
+export interface NoAnswerFallbacks {
+  email?: string;
+  sms?: string;
+  url?: string;
+  phone?: string;
 }
 
 /** A saved endpoint's settings for the PBX, as the job carries them (names and values validated at save time). */
@@ -72,6 +100,44 @@ const callJobSchema = {
     ref: { ...freeText, maxLength: 32 },
     record: { type: 'boolean' },
     warning: { enum: [0, 1, 2, 3] },
+    plan: {
+      oneOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'queue', 'interface', 'agent_id'],
+          properties: {
+            kind: { const: 'agent' },
+            queue: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,80}$' },
+            interface: { type: 'string', pattern: '^[A-Za-z0-9]+/[A-Za-z0-9_.@/+*#-]{1,80}$' },
+            agent_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'type', 'strategy', 'ring_seconds', 'numbers', 'phone_to_call'],
+          properties: {
+            kind: { const: 'findme' },
+            type: { enum: [1, 2] },
+            strategy: { enum: ['ordered', 'simultaneous'] },
+            ring_seconds: { type: 'integer', minimum: 1, maximum: 120 },
+            numbers: { type: 'array', minItems: 1, maxItems: 10, items: number },
+            phone_to_call: number,
+            no_answer: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                email: { type: 'string', maxLength: 254, pattern: '^[^\\x00-\\x20,;<>]+@[^\\x00-\\x20,;<>]+$' },
+                sms: number,
+                url: { type: 'string', maxLength: 2048, pattern: '^https?://[^\\x00-\\x20]+$' },
+                phone: number,
+              },
+            },
+          },
+        },
+      ],
+    },
     endpoint: {
       type: 'object',
       additionalProperties: false,
@@ -102,4 +168,11 @@ export const PBX_TEST_QUEUE = 'pbx-test';
 export interface PbxTestJob {
   account_id: string;
   pbx: PbxKind;
+}
+
+/** How long all of a call's parties may ring in turn: both legs, or a FindMe list (in turn, or at once) plus a no-answer phone and the party called. */
+export function ringSecondsOf(plan: CallPlan | undefined, timeout: number): number {
+  if (plan?.kind !== 'findme') return 2 * timeout;
+  const turns = plan.strategy === 'simultaneous' ? 1 : plan.numbers.length + (plan.no_answer?.phone === undefined ? 0 : 1);
+  return turns * plan.ring_seconds + timeout;
 }

@@ -9,8 +9,12 @@ import {
   markOutcomeUnknown,
   markProgress,
   TransitionError,
+  withAttempt,
+  withFallback,
+  type FallbackRecord,
   type StatusError,
 } from '../shared/status/status-document.js';
+import type { FindMeAttempt } from '../shared/findme/no-answer-report.js';
 import type { ClaimAttempt, ClaimResult, StatusStore } from '../shared/status/status-store.js';
 import type { CallEvent } from './pbx/pbx-driver.js';
 import { StatusWriter } from './status-writer.js';
@@ -118,6 +122,16 @@ export class CallRecorder {
     const at = this.deps.now();
     this.progressWindow ??= this.gate.then(() => delay(this.deps.progressWindowMs)).finally(() => (this.progressWindow = undefined));
     return this.writer.enqueue((doc) => markProgress(doc, event, at), this.progressWindow, { endsCall: isTerminal(event.event) });
+  }
+
+  /** A FindMe attempt ended; written behind the verdict, like progress. */
+  attempt(attempt: FindMeAttempt): Promise<void> {
+    return this.writer.enqueue((doc) => withAttempt(doc, attempt), this.gate);
+  }
+
+  /** A no-answer fallback's outcome (sent, refused, retried…). */
+  fallback(record: FallbackRecord): Promise<void> {
+    return this.writer.enqueue((doc) => withFallback(doc, record), this.gate);
   }
 
   /** The job is done with the call: progress may be written from now on, and a call that does not go on lets go of its slot. */

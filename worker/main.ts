@@ -10,9 +10,16 @@ import { Shutdown } from '../shared/shutdown.js';
 import { AdmissionControl } from '../shared/admission/admission.js';
 import { Shards } from '../shared/shards.js';
 import { StatusStore } from '../shared/status/status-store.js';
+import { createNoAnswerSenders } from './fallbacks/no-answer-senders.js';
 import { recordInterruptedJob } from './interrupted-job.js';
 import { DriverCache } from './pbx/driver-cache.js';
 import { processCallJob } from './process-call-job.js';
+import { noAnswerSender } from './fallbacks/send-no-answer.js';
+import { AgentPauseKeeper } from './plans/agent-pause-keeper.js';
+import { AgentPauseLedger } from './plans/agent-pause-ledger.js';
+import type { PlanDeps } from './plans/place-planned-call.js';
+import { PendingWrites } from './pending-writes.js';
+import { withFallback } from '../shared/status/status-document.js';
 import { startWebhookDelivery } from './webhooks/webhook-delivery.js';
 
 export interface WorkerHandle {
@@ -31,8 +38,26 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
   const admission = new AdmissionControl(redis, config.redisPrefix, statusStore, REPLAY_FOR_MS);
   const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey, shards);
   const drivers = new DriverCache({ allowPrivateAddresses: config.allowPrivatePbxAddresses }, logger);
+  // Click-to-FindMe's no-answer email and SMS (SPEC §9): one SMTP pool and one gateway client per process.
+  const noAnswer = createNoAnswerSenders(config, { redis, shards, accounts, logger });
   // The PBX-test and webhook queues live in shard 0 (one hash slot on a Cluster).
   const prefix = shards.queuePrefix(0);
+  // Webhooks run beside calls with their own queue, worker and connections (worker/webhooks/); a
+  // FindMe's no-answer URL is one more delivery there, whose outcomes land in the request's document.
+  const webhooks = await startWebhookDelivery(config, {
+    redis,
+    statusStore,
+    logger,
+    shards,
+    connect: () => createRedis(config, 'worker', logger),
+    onNoAnswerOutcome: async (requestId, outcome) => {
+      await statusStore.update(requestId, (doc) => withFallback(doc, outcome));
+    },
+  });
+  const writes = new PendingWrites();
+  const ledger = new AgentPauseLedger(redis, config.redisPrefix, shards);
+  const keeper = new AgentPauseKeeper({ ledger, accounts, drivers, logger, intervalMs: config.agentPauseCheckMs });
+  const plans: PlanDeps = { ledger, agentVouchMs: 3 * config.agentPauseCheckMs, sendNoAnswer: noAnswerSender(noAnswer.deps, webhooks.queueNoAnswerPost) };
 
   // One BullMQ worker per shard this process serves (all by default; WORKER_SHARDS for placement).
   const callWorkers = (config.workerShards ?? shards.all()).map((n) => {
@@ -40,7 +65,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
       CALL_QUEUE,
       // The run's lock token and key go into the dispatch claim: a run that lost its job's lock never dials.
       async (job: Job, token?: string) =>
-        processCallJob(parseCallJob(job.data), { statusStore, admission, accounts, drivers, logger, replayForMs: REPLAY_FOR_MS }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
+        processCallJob(parseCallJob(job.data), { statusStore, admission, accounts, drivers, logger, replayForMs: REPLAY_FOR_MS, plans, writes }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
       {
         connection: createRedis(config, 'worker', logger),
         prefix: shards.queuePrefix(n),
@@ -81,14 +106,16 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
   tests.on('error', (err) => logger.error({ err }, 'test worker error'));
 
   await Promise.all([...callWorkers.map((calls) => calls.waitUntilReady()), tests.waitUntilReady()]);
-  // Webhooks run beside calls with their own queue, worker and connections (worker/webhooks/).
-  const webhooks = await startWebhookDelivery(config, { redis, statusStore, logger, shards, connect: () => createRedis(config, 'worker', logger) });
+  keeper.start();
   logger.info({ concurrency: config.workerConcurrency, shards: config.workerShards ?? shards.all() }, 'worker ready');
 
   const shutdown = new Shutdown(logger, config.shutdownTimeoutMs)
     .add('finish in-flight jobs', () => Promise.all([...callWorkers.map((calls) => calls.close()), tests.close()]))
+    .add('stop restoring agents', () => keeper.stop())
     .add('stop webhook deliveries', () => webhooks.close())
     .add('close PBX connections', () => drivers.closeAll())
+    .add('record what the calls reported last', () => writes.drain())
+    .add('close the SMTP pool and SMS gateway connections', () => noAnswer.close())
     .add('quit redis', () => redis.quit());
   return { shutdown };
 }

@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccountStore } from '../shared/accounts/account-store.js';
 import type { AdmissionControl } from '../shared/admission/admission.js';
-import type { CallJob } from '../shared/call-job.js';
+import { ringSecondsOf, type CallJob } from '../shared/call-job.js';
 import { AppError, toAppError } from '../shared/errors.js';
 import { untilAnswered } from '../shared/redis-retry.js';
 import { isTerminal, type StatusError } from '../shared/status/status-document.js';
 import type { ClaimAttempt, ClaimResult, StatusStore } from '../shared/status/status-store.js';
 import { CallRecorder } from './call-recorder.js';
 import type { DriverCache, DriverLease } from './pbx/driver-cache.js';
-import type { CallAccepted, CallObserver, PlaceCall } from './pbx/pbx-driver.js';
+import type { CallAccepted, PlaceCall } from './pbx/pbx-driver.js';
+import type { HuntObserver } from './plans/find-me-hunt.js';
+import { placePlannedCall, type PlanDeps } from './plans/place-planned-call.js';
+import type { PendingWrites } from './pending-writes.js';
 
 export interface CallJobDeps {
   statusStore: StatusStore;
@@ -22,6 +25,10 @@ export interface CallJobDeps {
   progressWindowMs?: number;
   /** How long a read whose reply was lost is sent again (the worker waits Redis out). */
   replayForMs?: number;
+  /** What Click-to-Agent and Click-to-FindMe calls need (SPEC §9). */
+  plans?: PlanDeps;
+  /** Writes made after the job returned, for shutdown to wait for. */
+  writes?: PendingWrites;
 }
 
 /** This run of the job: BullMQ's lock token, and the lock key that must still hold it when the call is claimed. */
@@ -81,7 +88,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
   // The driver stays open while the call needs it: until its verdict, or its end when progress follows.
   let lease: DriverLease | undefined;
   let progressFollows = false;
-  const observer: CallObserver = {
+  const observer: HuntObserver = {
     async dispatching(pbxData) {
       if (!(await claimToDial())) throw new NotThisRun();
       recorder.dispatching(pbxData).catch((err: unknown) => log.error({ err }, 'could not record dispatching'));
@@ -89,10 +96,23 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     },
     progress(event) {
       if (isTerminal(event.event)) lease?.release();
-      recorder
-        .progress(event)
+      const write = recorder.progress(event);
+      deps.writes?.track(write);
+      write
         .then(() => log[event.event === 'first_answered' || event.event === 'connected' ? 'debug' : 'info']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
         .catch((err: unknown) => log.error({ err }, 'could not record call progress'));
+    },
+    attempt(attempt) {
+      log.info({ called_number: attempt.called_number, call_result: attempt.call_result }, 'FindMe attempt');
+      const write = recorder.attempt(attempt);
+      deps.writes?.track(write);
+      write.catch((err: unknown) => log.error({ err }, 'could not record a FindMe attempt'));
+    },
+    fallback(record) {
+      log.info({ channel: record.channel, result: record.result }, 'no-answer fallback');
+      const write = recorder.fallback(record);
+      deps.writes?.track(write);
+      write.catch((err: unknown) => log.error({ err }, 'could not record a no-answer fallback'));
     },
   };
 
@@ -103,7 +123,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
       const loaded = await untilAnswered(() => deps.accounts.loadPbx(job.account_id, job.pbx), deps.replayForMs ?? 0);
       if (!loaded) throw new AppError('pbx_not_configured', `The account has no ${job.pbx} PBX connection.`);
       lease = deps.drivers.lease(job.account_id, job.pbx, loaded.revision, loaded.open);
-      accepted = await lease.driver.placeCall(call, observer);
+      accepted = await placePlannedCall(job, lease.driver, call, observer, { plans: deps.plans, logger: deps.logger, now });
     } catch (err) {
       if (!(err instanceof NotThisRun)) await recordRefusal(toAppError(err), err);
       return;
@@ -114,7 +134,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     await recorder.accepted(accepted.responseData, progressFollows);
     log.info('call request accepted by the PBX');
   } finally {
-    if (lease && progressFollows) releaseAtTimeBound(lease, job.timeout);
+    if (lease && progressFollows) releaseAtTimeBound(lease, ringSecondsOf(job.plan, job.timeout));
     else lease?.release();
     await recorder.finish().catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
   }
@@ -150,7 +170,7 @@ function placeCallOf(job: CallJob): PlaceCall {
   };
 }
 
-/** A call whose end never arrives (a lost hangup event) lets go of its driver after both legs' ring time and a minute. */
-function releaseAtTimeBound(lease: DriverLease, timeoutSeconds: number): void {
-  setTimeout(() => lease.release(), (2 * timeoutSeconds + 60) * 1000).unref();
+/** A call whose end never arrives (a lost hangup event) lets go of its driver after all its ring time and a minute. */
+function releaseAtTimeBound(lease: DriverLease, ringSeconds: number): void {
+  setTimeout(() => lease.release(), (ringSeconds + 60) * 1000).unref();
 }

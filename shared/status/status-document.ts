@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import type { FindMeAttempt } from '../findme/no-answer-report.js';
 
 /** SPEC §3 states. `queued` → `dispatching` → `accepted` | `failed` | `expired`, then call progress. */
 export type CallState =
@@ -65,6 +66,35 @@ export interface StatusDocument {
   pbx_request?: { 'utc.time': string; pbx: string; pbx_data: Record<string, unknown> };
   response?: { 'utc.time': string; response_data?: unknown; error?: StatusError };
   events: StatusEvent[];
+  /** Click-to-FindMe (SPEC §9): every number tried and how it ended, in order. */
+  attempts?: FindMeAttempt[];
+  /** Click-to-FindMe no-answer fallbacks: what each one came to (sent, refused, retried…). */
+  fallbacks?: FallbackRecord[];
+}
+
+/** One no-answer fallback's outcome as the status document shows it. */
+export interface FallbackRecord {
+  channel: 'email' | 'sms' | 'url' | 'phone';
+  to: string;
+  result: string;
+  message?: string;
+  at: string;
+}
+
+/** Attempts and fallbacks are bounded like everything a caller can make the relay store. */
+const MAX_ATTEMPTS = 32;
+const MAX_FALLBACK_RECORDS = 32;
+
+/** A FindMe attempt ended: appended, in any state (attempts are facts, not state moves). */
+export function withAttempt(doc: StatusDocument, attempt: FindMeAttempt): StatusDocument {
+  const attempts = doc.attempts ?? [];
+  return attempts.length >= MAX_ATTEMPTS ? doc : { ...doc, attempts: [...attempts, attempt] };
+}
+
+/** A fallback's outcome; a later outcome of the same channel and address (a retried URL) replaces the earlier one. */
+export function withFallback(doc: StatusDocument, record: FallbackRecord): StatusDocument {
+  const others = (doc.fallbacks ?? []).filter((known) => known.channel !== record.channel || known.to !== record.to);
+  return others.length >= MAX_FALLBACK_RECORDS ? doc : { ...doc, fallbacks: [...others, record] };
 }
 
 /** Thrown by a transition that would move a document backwards or sideways. */

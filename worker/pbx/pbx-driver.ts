@@ -21,6 +21,14 @@ export interface PlaceCall {
   record?: { warning: RecordingWarning };
   /** A saved endpoint's PBX settings (channel variables, SIP headers, music on hold, ringback). */
   endpoint?: EndpointCallSettings;
+  /** The attempt's number (from 2) when one request places several calls in turn (a FindMe hunt): the PBX's channel ids differ per attempt. */
+  attempt?: number;
+  /**
+   * Who leg 2 rings and for how long, when that is not dialSecond for timeoutSeconds: a FindMe
+   * attempt rings its number for the list's ring time and then phone_to_call for the caller's
+   * timeout; a simultaneous list rings all its numbers at once, the first to answer is connected.
+   */
+  leg2?: { numbers: string[]; seconds: number };
 }
 
 /** Call progress after the PBX accepted the call request (SPEC §3 states). */
@@ -32,6 +40,8 @@ export interface CallEvent {
   leg?: 1 | 2;
   /** The PBX's own words, e.g. a hangup cause "17 User busy". */
   cause?: string;
+  /** On the call's last event, when leg 2 rang several numbers at once: how each ended (the PBX's DialStatus). */
+  targets?: { number: string; status: string }[];
 }
 
 /**
@@ -43,6 +53,8 @@ export interface CallObserver {
   dispatching(pbxData: Record<string, unknown>): Promise<void>;
   /** Call progress reported by the PBX after acceptance; may be called long after placeCall resolved. */
   progress(event: CallEvent): void;
+  /** The connection to the PBX dropped while the call was followed: its end will not be reported. */
+  lost?(): void;
 }
 
 export interface CallAccepted {
@@ -64,6 +76,8 @@ export interface PbxTestResult {
  */
 export interface PbxDriver {
   placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted>;
+  /** Present when the PBX has queues whose agents the relay can read and pause (Click-to-Agent, SPEC §9). */
+  agents?: AgentControl;
   /** Connects and authenticates without placing a call. */
   test(): Promise<PbxTestResult>;
   close(): Promise<void>;
@@ -71,4 +85,23 @@ export interface PbxDriver {
 
 export interface DriverDeps {
   logger: Logger;
+}
+
+/** A queue member as the PBX shows it (Asterisk QueueStatus `QueueMember`). */
+export interface QueueMemberState {
+  paused: boolean;
+  /** The pause reason; '' when none. */
+  reason: string;
+  inCall: boolean;
+  /** Asterisk device state: 1 not in use, 2 in use, 3 busy, 4 invalid, 5 unavailable, 6 ringing, 7 ringing in use, 8 on hold. */
+  status: number;
+}
+
+export interface AgentControl {
+  /** The member, or undefined when the interface is not logged in to the queue. */
+  member(queue: string, iface: string): Promise<QueueMemberState | undefined>;
+  /** Pauses (with a reason) or unpauses the member in that queue. */
+  pause(queue: string, iface: string, paused: boolean, reason: string): Promise<void>;
+  /** Pause reasons with which an agent still takes click-to-agent calls (the connection's `agent_ok_pause_reasons`). */
+  readonly okPauseReasons: readonly string[];
 }

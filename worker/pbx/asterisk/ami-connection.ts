@@ -60,6 +60,7 @@ export class AmiConnection {
   private attemptPromise: Promise<void> | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly listeners = new Set<(event: AmiMessage) => void>();
+  private readonly lostListeners = new Set<() => void>();
   private pingTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -90,6 +91,11 @@ export class AmiConnection {
   onEvent(listener: (event: AmiMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called when a logged-in connection drops: events sent meanwhile are lost for good. */
+  onLost(listener: () => void): void {
+    this.lostListeners.add(listener);
   }
 
   /** Resolves once logged in, connecting (or joining a connection attempt) if needed. */
@@ -275,6 +281,7 @@ export class AmiConnection {
       this.state = 'idle';
       this.o.logger.warn({ host: this.o.host, port: this.o.port }, 'ami connection lost');
       this.scheduleReconnect();
+      for (const listener of this.lostListeners) listener();
     }
   }
 

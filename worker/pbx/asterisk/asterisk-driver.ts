@@ -5,7 +5,7 @@
  * saved endpoints' settings of SPEC §10 (endpoint-call-options.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { AsteriskSettings } from '../../../shared/accounts/pbx-settings.js';
+import { agentOkPauseReasons, type AsteriskSettings } from '../../../shared/accounts/pbx-settings.js';
 import { AppError } from '../../../shared/errors.js';
 import type { AddressPolicy } from '../http/address-policy.js';
 import type { CallAccepted, CallObserver, DriverDeps, PbxDriver, PbxTestResult, PlaceCall } from '../pbx-driver.js';
@@ -16,6 +16,7 @@ import { type AmiSend, DialAsResolver } from './dial-as-lookup.js';
 import { DialplanSubroutine } from './dialplan-subroutine.js';
 import { SIP_HEADER_SUBROUTINE } from './endpoint-call-options.js';
 import { assertPlaceable, buildOriginate, channelIds } from './originate-action.js';
+import { queueAgents } from './queue-agents.js';
 import { recordingPlan, recordingSubroutine } from './recording.js';
 
 /** Knobs with production defaults; tests shorten them. */
@@ -55,6 +56,7 @@ export function createAsteriskDriver(
   });
   const calls = new CallRegistry({ logger, causeGraceMs: tuning.causeGraceMs, maxCallMs: tuning.maxCallMs });
   connection.onEvent((event) => calls.onEvent(event));
+  connection.onLost(() => calls.lost());
   const send: AmiSend = (headers) => connection.send(headers);
   const resolver = new DialAsResolver(settings, send, { ttlMs: tuning.lookupTtlMs });
   const recordingCheck = recordingSubroutine(settings, send, tuning.lookupTtlMs);
@@ -84,7 +86,7 @@ export function createAsteriskDriver(
       if (err instanceof AmiEncodeError) throw new AppError('invalid_request', `Unsafe value for ${err.headerName}.`);
       throw err;
     }
-    const ids = { actionId, ...channelIds(call.requestId) };
+    const ids = { actionId, ...channelIds(call.requestId, call.attempt) };
     // Follow the call before sending: its first events can arrive right behind the reply.
     calls.track(ids, observer);
     try {
@@ -126,11 +128,13 @@ export function createAsteriskDriver(
   }
 
   async function close(): Promise<void> {
+    // Calls still followed will not be any more: their observers hear it (a hunt stops, an agent is left to the keepers).
+    calls.lost();
     calls.close();
     await connection.close();
   }
 
-  return { placeCall, test, close };
+  return { placeCall, test, close, agents: queueAgents(send, agentOkPauseReasons(settings)) };
 }
 
 /** Names the socket/TLS error behind a failure (e.g. ECONNREFUSED) for the admin's test result. */

@@ -62,6 +62,17 @@ export class CallRegistry {
     if (tracked) this.apply(tracked, tracked.progress.onEvent(message));
   }
 
+  /** The connection dropped: events of the calls followed may be gone, so each observer is told (those that ask). */
+  lost(): void {
+    for (const tracked of new Set(this.byKey.values())) {
+      try {
+        tracked.observer.lost?.();
+      } catch (err) {
+        this.options.logger.error({ err }, 'call observer failed on a lost connection');
+      }
+    }
+  }
+
   close(): void {
     for (const tracked of new Set(this.byKey.values())) this.forget(tracked.progress.ids);
   }

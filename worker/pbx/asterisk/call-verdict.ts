@@ -132,12 +132,29 @@ export function callIsOver(facts: CallFacts, ids: CallIds): boolean {
   }
   if (leg1HungUp) return true;
   if (leg2Connected(facts, ids)) return false;
+  // Numbers rung at once: Dial goes on while any of them still rings.
+  if (leg2Dials(facts, ids).some((dial) => dial.status === undefined)) return false;
   const status = bestLeg2Status(facts, ids);
   return status === 'CANCEL' || status === 'BUSY' || status === 'NOANSWER';
 }
 
-/** The verdict from everything known; call it once `callIsOver` and the stragglers had their chance. */
+/** The verdict from everything known, with how each leg-2 number ended when several were rung at once. */
 export function verdict(facts: CallFacts, ids: CallIds): CallEvent {
+  const event = legVerdict(facts, ids);
+  const targets = leg2Targets(facts, ids);
+  return targets.length > 1 ? { ...event, targets } : event;
+}
+
+/** Each leg-2 dial by the number its Local channel names (`Local/<number>@context-…`) and its DialStatus. */
+function leg2Targets(facts: CallFacts, ids: CallIds): { number: string; status: string }[] {
+  return [...facts.dials.entries()].flatMap(([dest, dial]) => {
+    const number = dial.caller === ids.leg1 ? /^Local\/([^@]+)@/i.exec(facts.channels.get(dest)?.name ?? '')?.[1] : undefined;
+    return number === undefined ? [] : [{ number, status: (dial.status ?? 'NOANSWER').toUpperCase() }];
+  });
+}
+
+/** The verdict from everything known; call it once `callIsOver` and the stragglers had their chance. */
+function legVerdict(facts: CallFacts, ids: CallIds): CallEvent {
   const sides = channelSides(facts, ids);
   if (!leg1Answered(facts, ids)) {
     const status = dialStatusEvent(facts.dials.get(ids.leg1)?.status);

@@ -13,6 +13,8 @@ import type { RecordingWarning } from '../../../shared/call-job.js';
 
 export interface DialPlan {
   dialSecond: string;
+  /** Several leg-2 numbers rung at once (Dial's `&`): the first to answer wins and Dial stops the others. */
+  ringAll?: string[];
   context: string;
   timeoutSeconds: number;
   /** Caller-ID number leg 2 is placed with (Dial `f()`) when it must differ from leg 1's. */
@@ -69,6 +71,7 @@ export function dialData(plan: DialPlan): string {
   }
   if (plan.ringback?.kind === 'tone') options.push(`r(${safe(plan.ringback.tone, 'ringback tone')})`);
   if (plan.ringback?.kind === 'music') options.push(`m(${safe(plan.ringback.musicClass, 'ringback class')})`);
-  const target = `Local/${safe(plan.dialSecond, 'dial_second')}@${safe(plan.context, 'context')}`;
-  return [target, String(plan.timeoutSeconds), ...(options.length > 0 ? [options.join('')] : [])].join(',');
+  const context = safe(plan.context, 'context');
+  const targets = (plan.ringAll ?? [plan.dialSecond]).map((number) => `Local/${safe(number, 'dial_second')}@${context}`);
+  return [targets.join('&'), String(plan.timeoutSeconds), ...(options.length > 0 ? [options.join('')] : [])].join(',');
 }

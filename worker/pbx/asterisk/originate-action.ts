@@ -36,8 +36,9 @@ export interface OriginatePlan {
 }
 
 /** Uniqueids for the two halves of leg 1, so every later event of the call carries our id. */
-export function channelIds(requestId: string): { leg1: string; leg2: string } {
-  return { leg1: `c2c-${requestId}-1`, leg2: `c2c-${requestId}-2` };
+export function channelIds(requestId: string, attempt?: number): { leg1: string; leg2: string } {
+  const id = attempt === undefined || attempt === 1 ? requestId : `${requestId}-a${attempt}`;
+  return { leg1: `c2c-${id}-1`, leg2: `c2c-${id}-2` };
 }
 
 /** Refuses anything the API should already have refused, before a byte is built. */
@@ -103,14 +104,15 @@ export function leg2CallerId(plan: Pick<OriginatePlan, 'call' | 'callerIdNumber'
 
 export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
   const { call, recording } = plan;
-  const ids = channelIds(call.requestId);
+  const ids = channelIds(call.requestId, call.attempt);
   const channel = plan.channelTemplate.replaceAll('{dial_first}', call.dialFirst).replaceAll('{context}', plan.context);
   const forced = leg2CallerId(plan);
   const endpoint = endpointOriginate(call.endpoint, plan.freepbx);
   const data = dialData({
     dialSecond: call.dialSecond,
+    ...(call.leg2 === undefined ? {} : { ringAll: call.leg2.numbers }),
     context: plan.context,
-    timeoutSeconds: call.timeoutSeconds,
+    timeoutSeconds: call.leg2?.seconds ?? call.timeoutSeconds,
     ...(forced === undefined ? {} : { forcedCallerId: forced }),
     ...(recording === undefined
       ? {}
