@@ -7,6 +7,9 @@ import { AppError, toAppError } from '../shared/errors.js';
 import { standardHeaders } from './middleware/security-headers.js';
 import { redactUrl } from './middleware/request-context.js';
 
+/** The public calling entry points: whatever goes wrong, they answer 200 with the documented JSON. */
+const PUBLIC_CALL_PATHS = new Set(['/v1/click2call', '/v1/clicktoagent', '/v1/clicktofindme']);
+
 export interface AppDeps {
   logger: Logger;
   registry: Registry;
@@ -75,7 +78,7 @@ export function buildApp(deps: AppDeps): Express {
           ? new AppError('invalid_request', status === 413 ? 'The request body is too large.' : 'The request body could not be parsed.')
           : toAppError(err);
     if (error.code === 'internal_error') deps.logger.error({ err, url: redactUrl(req.originalUrl) }, 'unhandled error');
-    if (req.path === '/v1/click2call' || /^\/v1\/clicktocall\/[^/]+\/connect$/.test(req.path)) {
+    if (PUBLIC_CALL_PATHS.has(req.path) || /^\/v1\/clicktocall\/[^/]+\/connect$/.test(req.path)) {
       // The public API answers 200 with its documented JSON, whatever went wrong.
       res.status(200).json({ response: { request_id: randomUUID(), status: 'fail', errors: [{ error: { code: error.code, message: error.message, url: '' } }], server_id: deps.serverId, state: '', status_url: '' } });
       return;

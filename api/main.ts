@@ -29,8 +29,15 @@ import { Click2CallService } from './click2call/click2call-service.js';
 import { EndpointStore } from '../shared/endpoints/endpoint-store.js';
 import { clickToCallRoutes } from './routes/clicktocall-routes.js';
 import { endpointAdminRoutes } from './routes/endpoint-admin-routes.js';
+import { smsGatewayRoutes } from './routes/sms-gateway-routes.js';
+import { SmsGatewayStore } from '../shared/accounts/sms-gateway-store.js';
+import { agentAdminRoutes } from './routes/agent-admin-routes.js';
+import { AgentQueueStore } from '../shared/agents/agent-queue-store.js';
+import { FindMeStore } from '../shared/findme/findme-store.js';
 import { adminRoutes } from './routes/admin-routes.js';
-import { click2callRoutes } from './routes/click2call-routes.js';
+import { callRoutes, click2callRoutes } from './routes/click2call-routes.js';
+import { clickToAgent, clickToFindMe } from './dialogtech/dialogtech-calls.js';
+import { fallbackChecks } from './dialogtech/fallback-checks.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
@@ -139,9 +146,20 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     logger,
   });
 
+  const agentQueues = new AgentQueueStore(redis, config.redisPrefix);
+  const findMe = new FindMeStore(redis, config.redisPrefix);
+  const smsGateways = new SmsGatewayStore(redis, config.redisPrefix, config.masterKey);
+  const dialogTech = {
+    agentQueues,
+    findMeLists: findMe,
+    fallbackProblem: fallbackChecks({ smsGateways, webhooks, allowHttp: config.allowPrivateWebhookAddresses, smtpConfigured: config.smtp !== undefined }),
+  };
+
   let shuttingDown = false;
   const routers = [
     click2callRoutes(click2call),
+    callRoutes('/v1/clicktoagent', click2call, clickToAgent(dialogTech)),
+    callRoutes('/v1/clicktofindme', click2call, clickToFindMe(dialogTech)),
     clickToCallRoutes({ connect, endpoints, tokenKey: connectTokenKey }),
     statusRoutes({ statusStore, auth, feed, tokenKey }),
     healthRoutes({ redis, isShuttingDown: () => shuttingDown }),
@@ -176,8 +194,10 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     webhookQueue.on('error', (err) => logger.error({ err }, 'webhook queue error'));
     const webhookAdmin = webhookRoutes({ adminToken: config.adminToken, accounts, webhooks, deliveries: new DeliveryLog(redis, config.redisPrefix), queue: webhookQueue, logger });
     const endpointAdmin = endpointAdminRoutes({ adminToken: config.adminToken, accounts, endpoints, statusStore, logger });
-    if (config.adminPort === undefined) routers.splice(2, 0, admin, webhookAdmin, endpointAdmin);
-    else operatorRouters.unshift(admin, webhookAdmin, endpointAdmin);
+    const smsGatewayAdmin = smsGatewayRoutes({ adminToken: config.adminToken, accounts, gateways: smsGateways, logger });
+    const agentAdmin = agentAdminRoutes({ adminToken: config.adminToken, accounts, agentQueues, findMe, logger });
+    if (config.adminPort === undefined) routers.splice(2, 0, admin, webhookAdmin, endpointAdmin, smsGatewayAdmin, agentAdmin);
+    else operatorRouters.unshift(admin, webhookAdmin, endpointAdmin, smsGatewayAdmin, agentAdmin);
   }
   const adminServer =
     config.adminPort !== undefined && operatorRouters.length > 0

@@ -75,3 +75,24 @@ export function unsupportedOptions(kind: PbxKind, asked: AskedOptions, facts: Co
   if (asked.record && !can.record) refused.push('record');
   return refused;
 }
+
+/**
+ * Which FindMe calls each kind can place, as `<type>:<strategy>` (SPEC §9): type 2 rings the list
+ * first, type 1 phone_to_call first. Asterisk hunts an ordered list as one call per number and rings a
+ * simultaneous list on leg 2 with one Dial; the other two combinations (ring a list at once before
+ * phone_to_call, or in turn after it) need more than one Originate per call and are not built yet.
+ */
+const FINDME_CALLS: Record<PbxKind, readonly string[]> = {
+  asterisk: ['2:ordered', '1:simultaneous'],
+  switchvox: ['2:ordered'],
+  other: [],
+};
+
+/** Why this FindMe call cannot be placed on this PBX, or undefined when it can. */
+export function findMeCallUnsupported(kind: PbxKind, type: 1 | 2, strategy: FindMeStrategy): string | undefined {
+  const saved = findMeUnsupported(kind, strategy);
+  if (saved !== undefined) return saved;
+  if (FINDME_CALLS[kind].includes(`${type}:${strategy}`)) return undefined;
+  const can = FINDME_CALLS[kind].map((pair) => `type=${pair.replace(':', ' with a list that is ')}`);
+  return `FindMe type=${type} with ${strategy === 'ordered' ? 'an' : 'a'} ${strategy} list is not supported on the ${kind} PBX; use ${can.join(' or ')}.`;
+}

@@ -26,10 +26,13 @@ export function settlesFor(waitFor: WaitFor, pbx: PbxKind): (change: StatusChang
 /**
  * Seconds the answer may wait. Unset `wait`: long enough for what is waited for — the verdict
  * (`DEFAULT_WAIT_SECONDS`, or `timeout` + 10 on a PBX that answers only once leg 1 has), leg 1
- * ringing out (`timeout` + 10), or both legs (2 × `timeout` + 10) — at most 130 s.
+ * ringing out (`timeout` + 10), or both legs (2 × `timeout` + 10) — at most 130 s. A hunt passes its
+ * whole ring time as `ringSeconds` (the list in turn, then the party called).
  */
-export function defaultWait(options: CallOptions, pbx: PbxKind, defaultWaitSeconds: number): number {
+export function defaultWait(options: CallOptions, pbx: PbxKind, defaultWaitSeconds: number, ringSeconds = 2 * options.timeout): number {
   if (options.wait !== undefined) return options.wait;
-  const rings = options.waitFor === 'connected' ? 2 : options.waitFor === 'answered' || PBX_CAPABILITIES[pbx].holdsUntilFirstAnswer ? 1 : 0;
-  return Math.min(rings === 0 ? defaultWaitSeconds : rings * options.timeout + 10, MAX_WAIT_SECONDS);
+  // A hunt (ringSeconds beyond two legs) may need all of its ring time before anyone answers.
+  const hunt = ringSeconds - options.timeout;
+  const waited = options.waitFor === 'connected' ? ringSeconds : options.waitFor === 'answered' ? hunt : PBX_CAPABILITIES[pbx].holdsUntilFirstAnswer ? hunt : 0;
+  return Math.min(waited === 0 ? defaultWaitSeconds : waited + 10, MAX_WAIT_SECONDS);
 }

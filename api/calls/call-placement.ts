@@ -5,7 +5,7 @@ import { refusedNumber } from '../../shared/accounts/policy.js';
 import type { AdmissionControl } from '../../shared/admission/admission.js';
 import type { DuplicateGuard } from '../../shared/admission/duplicate-guard.js';
 import type { RateCounter, RateLimiter } from '../../shared/admission/rate-limiter.js';
-import type { CallJob, EndpointCallSettings } from '../../shared/call-job.js';
+import type { CallJob, CallPlan, EndpointCallSettings } from '../../shared/call-job.js';
 import { AppError, toAppError } from '../../shared/errors.js';
 import { unsupportedOptions } from '../../shared/pbx-capabilities.js';
 import { createQueued, createRefused, markExpired, markInterrupted, VERDICT_STATES, type StatusError } from '../../shared/status/status-document.js';
@@ -54,6 +54,8 @@ export interface CallToPlace {
   /** Unset: the account's default PBX. */
   pbx: PbxKind | undefined;
   options: CallOptions;
+  /** Click-to-Agent or Click-to-FindMe (SPEC §9): dialFirst/dialSecond are then the own side and the party called. */
+  plan?: CallPlan;
 }
 
 /** What an entry point adds to admission: its own limits (a named throttle), a second history, extra request data. */
@@ -63,6 +65,8 @@ export interface PlacementExtras {
   requestData?: Record<string, unknown>;
   /** A saved endpoint's settings for the PBX, carried by the job. */
   endpoint?: EndpointCallSettings;
+  /** How long all the call's parties may ring in turn, when it is more than two legs (a hunt); default 2 × timeout. */
+  ringSeconds?: number;
 }
 
 /**
@@ -102,7 +106,8 @@ export class CallPlacement {
     }
     const at = this.now();
     const { options } = call;
-    const wait = defaultWait(options, pbx, this.deps.defaultWaitSeconds);
+    const ringSeconds = extras.ringSeconds ?? 2 * options.timeout;
+    const wait = defaultWait(options, pbx, this.deps.defaultWaitSeconds, ringSeconds);
     const requestData = { dial_first: call.dialFirst, dial_second: call.dialSecond, dial_as: call.dialAs, pbx, ...optionData(options), wait, ...extras.requestData };
     const job: CallJob = {
       request_id: requestId,
@@ -115,6 +120,7 @@ export class CallPlacement {
       deadline_ms: at + (wait > 0 ? wait : this.deps.queueMaxAgeSeconds) * 1000,
       ...jobOptions(options),
       ...(extras.endpoint === undefined ? {} : { endpoint: extras.endpoint }),
+      ...(call.plan === undefined ? {} : { plan: call.plan }),
     };
     const repeat = this.deps.duplicates.marker(caller.account.id, {
       dialFirst: call.dialFirst,
@@ -125,8 +131,8 @@ export class CallPlacement {
       idempotencyKey: options.idempotencyKey,
       options: JSON.stringify({ ...optionData(options), ...extras.requestData }),
     });
-    // A call counts as in progress until its end, or at most both legs' ring time plus a minute.
-    const slot = { limit: caller.account.policy.max_concurrent, untilMs: at + (2 * options.timeout + 60) * 1000 };
+    // A call counts as in progress until its end, or at most all its ring time plus a minute.
+    const slot = { limit: caller.account.policy.max_concurrent, untilMs: at + (ringSeconds + 60) * 1000 };
     const limits = [{ counter: this.accountRate(caller, at), scope: 'this account' }, ...(extras.limits ?? [])];
     // The status document is written before the job is queued, so the worker always finds it.
     const admitted = this.deps.admission.admit({
@@ -284,9 +290,13 @@ function checkCall(caller: Caller, pbx: PbxKind, call: CallToPlace): void {
     throw new AppError('pbx_not_configured', `The account has no ${pbx} PBX connection; configure one with PUT /admin/v1/accounts/{id}/pbx/${pbx}.`);
   }
   const facts = caller.account.pbx_facts?.[pbx];
-  const refused = refusedNumber(caller.policy, call.dialFirst, call.dialSecond, facts?.outside_line_prefix ?? '');
-  if (refused !== undefined) throw new AppError('number_not_allowed', `The number ${refused} is not allowed by the account's policy.`);
-  checkCallOptions(pbx, facts, call.options, [call.dialFirst, call.dialSecond], caller.policy.callerIds);
+  // Every number of the own side (the agent, the hunt list, a no-answer phone) is checked as a first leg, the party called as a second.
+  const ownSide = call.plan?.kind === 'findme' ? [...call.plan.numbers, ...(call.plan.no_answer?.phone === undefined ? [] : [call.plan.no_answer.phone])] : [call.dialFirst];
+  for (const own of ownSide) {
+    const refused = refusedNumber(caller.policy, own, call.dialSecond, facts?.outside_line_prefix ?? '');
+    if (refused !== undefined) throw new AppError('number_not_allowed', `The number ${refused} is not allowed by the account's policy.`);
+  }
+  checkCallOptions(pbx, facts, call.options, [...ownSide, call.dialSecond], caller.policy.callerIds);
 }
 
 /** Refuses what the PBX cannot do, and caller IDs the account has not verified, before anything is stored as a call. */

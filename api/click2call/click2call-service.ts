@@ -4,7 +4,8 @@ import type { RateLimiter } from '../../shared/admission/rate-limiter.js';
 import { AppError, toAppError } from '../../shared/errors.js';
 import type { ApiKeyAuth } from '../auth/api-key-auth.js';
 import type { Answers, CallResult } from '../calls/call-answer.js';
-import type { CallPlacement } from '../calls/call-placement.js';
+import type { Caller } from '../auth/api-key-auth.js';
+import type { CallPlacement, CallToPlace, PlacementExtras } from '../calls/call-placement.js';
 import { isRedisDown } from '../calls/redis-down.js';
 import { within } from '../../shared/redis-retry.js';
 import { parseClick2Call } from './parse-request.js';
@@ -31,11 +32,20 @@ export interface Click2CallDeps {
 
 const AUTH_WITHIN_MS = 1000;
 
-/** The Click-2-Call use case (SPEC §2): authenticate, parse, and place the call through the shared pipeline. */
+/**
+ * Turns an entry point's fields into the call to place, for the authenticated caller; throws an
+ * AppError (stored as a refusal) for what it refuses. Click2call's is `parseClick2Call`; SPEC §9's
+ * entry points also look up the account's saved queue or FindMe list.
+ */
+export type BuildCall = (fields: Record<string, unknown>, caller: Caller) => Promise<{ call: CallToPlace; extras?: PlacementExtras }>;
+
+const buildClick2Call: BuildCall = async (fields) => ({ call: parseClick2Call(fields) });
+
+/** The use case of every public calling entry point (SPEC §2, §9): authenticate, parse, and place the call through the shared pipeline. */
 export class Click2CallService {
   constructor(private readonly deps: Click2CallDeps) {}
 
-  async handle(input: Click2CallInput): Promise<CallResult> {
+  async handle(input: Click2CallInput, build: BuildCall = buildClick2Call): Promise<CallResult> {
     let requestId: string = randomUUID();
     let log = this.deps.logger.child({ request_id: requestId });
     const { answers } = this.deps;
@@ -52,15 +62,15 @@ export class Click2CallService {
       requestId = this.deps.placement.requestIdFor(caller.account.id);
       log = this.deps.logger.child({ request_id: requestId });
       const arrived = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod };
-      let call: ReturnType<typeof parseClick2Call>;
+      let built: Awaited<ReturnType<BuildCall>>;
       try {
-        call = parseClick2Call(input.fields);
+        built = await build(input.fields, caller);
       } catch (err) {
         const error = toAppError(err);
         if (error.code === 'internal_error') throw err;
         return await this.deps.placement.refuse(arrived, caller, error, safeRequestData(input.fields));
       }
-      return await this.deps.placement.place(arrived, caller, call);
+      return await this.deps.placement.place(arrived, caller, built.call, built.extras);
     } catch (err) {
       const error = isRedisDown(err) ? new AppError('service_unavailable', undefined, { cause: err }) : toAppError(err);
       log.error({ err }, 'click2call failed');
@@ -72,7 +82,9 @@ export class Click2CallService {
 /** What a refused request asked for, minus secrets and oversized junk. */
 function safeRequestData(fields: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
-  for (const [name, max] of [['dial_first', 64], ['dial_second', 64], ['dial_as', 64], ['dail_as', 64], ['pbx', 64], ['timeout', 64], ['wait', 64], ['page', 255], ['ref', 32]] as const) {
+  const names = [['dial_first', 64], ['dial_second', 64], ['dial_as', 64], ['dail_as', 64], ['pbx', 64], ['timeout', 64], ['wait', 64], ['page', 255], ['ref', 32],
+    ['queue_id', 64], ['agent_id', 64], ['findme_id', 64], ['phone_to_call', 64], ['type', 8]] as const;
+  for (const [name, max] of names) {
     const value = fields[name];
     // Control characters never reach a document, even of a refused request.
     if (typeof value === 'string' || typeof value === 'number') data[name] = String(value).replace(/[\x00-\x1f\x7f]/g, '').slice(0, max);

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../shared/errors.js';
-import type { Click2CallService } from '../click2call/click2call-service.js';
+import type { BuildCall, Click2CallService } from '../click2call/click2call-service.js';
 import { linkPreviewReason } from '../link-preview/link-preview.js';
 import { presentedApiKey, redactUrl } from '../middleware/request-context.js';
 import { callFields, clientAddress, sendCallResult } from './call-http.js';
@@ -19,6 +19,11 @@ export function refuseLinkPreview(res: Response): never {
 
 /** `GET|POST /v1/click2call`: always HTTP 200 with `{"response": …}` (SPEC §2); HEAD never dials (SPEC §11). */
 export function click2callRoutes(service: Click2CallService): Router {
+  return callRoutes('/v1/click2call', service);
+}
+
+/** A public calling entry point (click2call, SPEC §9's clicktoagent and clicktofindme): same answer, same link-preview refusal. */
+export function callRoutes(path: string, service: Click2CallService, build?: BuildCall): Router {
   const router = Router();
 
   const placeCall = async (req: Request, res: Response) => {
@@ -30,12 +35,12 @@ export function click2callRoutes(service: Click2CallService): Router {
       requestUrl: redactUrl(req.originalUrl),
       httpMethod: req.method,
       clientAddress: clientAddress(req),
-    });
+    }, build);
     sendCallResult(res, result);
   };
 
   router
-    .route('/v1/click2call')
+    .route(path)
     // Registered on its own (Express would hand HEAD to the GET handler) so HEAD can never reach the service.
     .head((_req, res) => refuseLinkPreview(res))
     .get(placeCall)
