@@ -12,7 +12,7 @@ const PBX_KIND: Json = { name: 'kind', in: 'path', required: true, schema: { enu
 
 const SERVED_ON = 'Enabled only when `ADMIN_TOKEN` is set; served on `ADMIN_PORT` instead of the public port when that is set.';
 
-function operation(summary: string, codes: ErrorCode[], responses: Record<string, Json>, extra: Json = {}): Json {
+export function operation(summary: string, codes: ErrorCode[], responses: Record<string, Json>, extra: Json = {}): Json {
   return {
     tags: ['admin'],
     summary,

@@ -68,6 +68,15 @@ const REQUEST_DATA: Json = {
     ref: fromAjv(fields.ref),
     record: { const: 1 },
     warning: { type: 'integer', minimum: 0, maximum: 3 },
+    queue_id: { type: 'string', description: 'Click-to-Agent.' },
+    agent_id: { type: 'string', description: 'Click-to-Agent.' },
+    findme_id: { type: 'string', description: 'Click-to-FindMe.' },
+    phone_to_call: { type: 'string', description: 'Click-to-Agent and Click-to-FindMe; `dial_second` is the same number.' },
+    type: { anyOf: [{ enum: [1, 2] }, { type: 'string' }], description: 'Click-to-FindMe: 1 or 2 (the text as received, in a request refused before it was parsed).' },
+    no_answer_email: { type: 'string', description: 'Click-to-FindMe.' },
+    no_answer_sms: { type: 'string', description: 'Click-to-FindMe.' },
+    no_answer_url: { type: 'string', description: 'Click-to-FindMe.' },
+    no_answer_phone: { type: 'string', description: 'Click-to-FindMe.' },
   },
 };
 
@@ -117,11 +126,29 @@ export const STATUS_DOCUMENT: Json = {
         },
         attempts: {
           type: 'array',
-          description: 'Click-to-FindMe: every number tried, in order.',
+          description: 'Click-to-FindMe: every number tried and how it ended, in order (at most 32), in the words of the DialogTech reference.',
           items: {
             type: 'object',
             required: ['called_number', 'call_result', 'utc.time'],
             properties: { called_number: { type: 'string' }, call_result: { enum: ['Answered', 'No Answer', 'Busy', 'Failed'] }, 'utc.time': UTC_TIME },
+          },
+        },
+        fallbacks: {
+          type: 'array',
+          description: 'Click-to-FindMe, when nobody on the list answered: what each `no_answer_*` fallback came to (at most 32). A later outcome of the same channel and recipient (a retried URL) replaces the earlier one.',
+          items: {
+            type: 'object',
+            required: ['channel', 'to', 'result', 'at'],
+            properties: {
+              channel: { enum: ['email', 'sms', 'url', 'phone'], description: 'Which `no_answer_*` parameter.' },
+              to: { type: 'string', description: 'The address, number or URL (without its query, which may hold the receiver\'s token).' },
+              result: {
+                enum: ['queued', 'sent', 'retrying', 'refused', 'failed'],
+                description: '`sent`: the SMTP server, SMS gateway or URL took it, or `no_answer_phone` answered and was connected; `refused`: not sent, and sending again cannot help (no SMTP server or SMS gateway, a daily cap, a host no longer allowed); `failed`: it was tried and not taken; `queued` and `retrying`: a URL delivery still under way.',
+              },
+              message: { type: 'string', description: 'Why, for anything but `sent`: the server\'s or gateway\'s words, or the relay\'s.' },
+              at: { type: 'string', format: 'date-time', description: 'When the outcome was known (ISO 8601).' },
+            },
           },
         },
       },

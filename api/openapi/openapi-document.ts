@@ -7,6 +7,9 @@ import { click2callBodySchema, publicPaths } from './public-api.js';
 import { fromAjv, type Json } from './schema-tools.js';
 import { outgoingWebhooks, webhookPaths, webhookSchemas } from './webhooks-api.js';
 import { clickToCallPaths, clickToCallSchemas } from './clicktocall-api.js';
+import { smsGatewayPaths, smsGatewaySchemas } from './sms-gateway-api.js';
+import { agentResourcePaths, agentResourceSchemas } from './agent-resources-api.js';
+import { dialogTechPaths, dialogTechSchemas, dialogTechWebhooks } from './dialogtech-api.js';
 
 const DESCRIPTION = `A relay between a public Click-2-Call HTTP API and customers' own phone systems (Asterisk/FreePBX over AMI, Switchvox, or any HTTP-driven PBX).
 
@@ -23,7 +26,7 @@ export function buildOpenApiDocument(): Json {
     // Relative to wherever the description is served, so it is right behind any host, port or scheme.
     servers: [{ url: '/', description: 'this relay' }],
     tags: [
-      { name: 'click-to-call', description: 'The public Click-2-Call API (always HTTP 200).' },
+      { name: 'click-to-call', description: 'The public calling API: Click-2-Call, Click-to-Agent and Click-to-FindMe (always HTTP 200).' },
       { name: 'status', description: 'Status documents and the status URL.' },
       { name: 'admin', description: 'Accounts, keys, PBX connections, policy and history (`Authorization: Bearer $ADMIN_TOKEN`).' },
       { name: 'saved endpoints', description: 'Saved click-to-call endpoints (Kazoo-style) and their public connect URL and widget.' },
@@ -31,8 +34,8 @@ export function buildOpenApiDocument(): Json {
       { name: 'operations', description: 'Health and metrics.' },
       { name: 'documentation', description: 'This description and its page.' },
     ],
-    paths: { ...publicPaths(), ...adminPaths(), ...clickToCallPaths(), ...webhookPaths(), ...operationsPaths() },
-    webhooks: outgoingWebhooks(),
+    paths: { ...publicPaths(), ...dialogTechPaths(), ...adminPaths(), ...clickToCallPaths(), ...agentResourcePaths(), ...webhookPaths(), ...smsGatewayPaths(), ...operationsPaths() },
+    webhooks: { ...outgoingWebhooks(), ...dialogTechWebhooks() },
     components: {
       securitySchemes: {
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'The account\'s API key (`c2c_live_…`).' },
@@ -44,6 +47,7 @@ export function buildOpenApiDocument(): Json {
       schemas: {
         Click2CallFields: fromAjv(click2callSchema, { description: 'The click2call fields as validated, after formatting characters are removed from numbers.' }),
         Click2CallBody: click2callBodySchema(),
+        ...dialogTechSchemas(),
         Click2CallResponse: CLICK2CALL_RESPONSE,
         CallState: CALL_STATE,
         StatusDocument: STATUS_DOCUMENT,
@@ -51,6 +55,8 @@ export function buildOpenApiDocument(): Json {
         HttpError: HTTP_ERROR_SCHEMA,
         ...adminSchemas(),
         ...clickToCallSchemas(),
+        ...agentResourceSchemas(),
+        ...smsGatewaySchemas(),
         ...webhookSchemas(),
       },
     },

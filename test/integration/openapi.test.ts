@@ -3,9 +3,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
 import { schema as click2callSchema } from '../../api/click2call/parse-request.js';
-import { FIELD_DESCRIPTIONS } from '../../api/openapi/public-api.js';
+import { agentSchema, findMeSchema } from '../../api/dialogtech/parse-dialogtech-request.js';
 import { schemas as pbxSettingsSchemas } from '../../shared/accounts/pbx-settings.js';
 import { policySchema } from '../../shared/accounts/policy.js';
+import { smsGatewaySchema } from '../../shared/accounts/sms-gateway-settings.js';
+import { AGENT_QUEUE_SCHEMA } from '../../shared/agents/agent-queue-settings.js';
+import { FINDME_SCHEMA } from '../../shared/findme/findme-settings.js';
 import { ERROR_CODES } from '../../shared/errors.js';
 import { CALL_STATES } from '../../shared/status/status-document.js';
 import { mountedOperations } from '../support/mounted-routes.js';
@@ -14,6 +17,13 @@ import { provision, startRelay, type Relay } from '../support/relay.js';
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 // ajv-formats is CommonJS: its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/** Every public calling entry point and the schema that validates its fields. */
+const CALL_ENTRY_POINTS = [
+  { path: '/v1/click2call', schema: click2callSchema },
+  { path: '/v1/clicktoagent', schema: agentSchema },
+  { path: '/v1/clicktofindme', schema: findMeSchema },
+];
 
 type Doc = { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
 
@@ -80,23 +90,32 @@ describe('the OpenAPI description', function () {
   it('when it gives the request schemas, then they are the validators\' own objects, copied', () => {
     const schemas = doc.components.schemas;
     expect(schemas.Click2CallFields).to.deep.include(JSON.parse(JSON.stringify(click2callSchema)));
+    expect(schemas.ClickToAgentFields).to.deep.include(JSON.parse(JSON.stringify(agentSchema)));
+    expect(schemas.ClickToFindMeFields).to.deep.include(JSON.parse(JSON.stringify(findMeSchema)));
     expect(schemas.Policy).to.deep.include(JSON.parse(JSON.stringify(policySchema)));
     expect(schemas.AsteriskSettings).to.deep.include(JSON.parse(JSON.stringify(pbxSettingsSchemas.asterisk)));
     expect(schemas.SwitchvoxSettings).to.deep.include(JSON.parse(JSON.stringify(pbxSettingsSchemas.switchvox)));
     expect(schemas.OtherSettings).to.deep.include(JSON.parse(JSON.stringify(pbxSettingsSchemas.other)));
+    expect(schemas.SmsGatewaySettings).to.deep.include(JSON.parse(JSON.stringify(smsGatewaySchema)));
+    expect(schemas.AgentQueueSettings).to.deep.include(JSON.parse(JSON.stringify(AGENT_QUEUE_SCHEMA)));
+    expect(schemas.FindMeSettings).to.deep.include(JSON.parse(JSON.stringify(FINDME_SCHEMA)));
   });
 
-  it('when a click2call field is validated, then GET documents it as a query parameter with a description, and POST as a body field', () => {
-    const parameters = doc.paths['/v1/click2call']?.get.parameters as { name: string; description: string; required: boolean; schema: unknown }[];
-    for (const [name, schema] of Object.entries(click2callSchema.properties)) {
-      const parameter = parameters.find((p) => p.name === name);
-      expect(parameter, name).to.not.equal(undefined);
-      expect(parameter?.schema, name).to.deep.equal(JSON.parse(JSON.stringify(schema)));
-      expect(parameter?.required, name).to.equal((click2callSchema.required as readonly string[]).includes(name));
-      expect(FIELD_DESCRIPTIONS[name as keyof typeof FIELD_DESCRIPTIONS], `a description of ${name} in api/openapi/public-api.ts`).to.be.a('string').and.not.equal('');
+  it('when a field of a calling entry point is validated, then GET documents it as a query parameter with a description, and POST as a body field', () => {
+    for (const { path, schema } of CALL_ENTRY_POINTS) {
+      const parameters = doc.paths[path]?.get.parameters as { name: string; description: string; required: boolean; schema: unknown }[];
+      for (const [name, field] of Object.entries(schema.properties)) {
+        const parameter = parameters.find((p) => p.name === name);
+        expect(parameter, `${path} ${name}`).to.not.equal(undefined);
+        expect(parameter?.schema, `${path} ${name}`).to.deep.equal(JSON.parse(JSON.stringify(field)));
+        expect(parameter?.required, `${path} ${name}`).to.equal((schema.required as readonly string[]).includes(name));
+        expect(parameter?.description, `a description of ${path} ${name} in api/openapi/`).to.be.a('string').and.not.equal('');
+      }
+      expect(parameters.map((p) => p.name), path).to.include('api_key');
+      expect(doc.paths[path]?.post.requestBody.content, path).to.have.keys('application/json', 'application/x-www-form-urlencoded');
+      expect(doc.paths[path]?.head.responses, path).to.have.property('200');
     }
-    expect(parameters.map((p) => p.name)).to.include.members(['api_key', 'dail_as']);
-    expect(doc.paths['/v1/click2call']?.post.requestBody.content).to.have.keys('application/json', 'application/x-www-form-urlencoded');
+    expect((doc.paths['/v1/click2call']?.get.parameters as { name: string }[]).map((p) => p.name)).to.include('dail_as');
   });
 
   it('when it lists error codes and states, then they are the catalogue and the state machine', () => {
@@ -145,6 +164,29 @@ describe('the OpenAPI description', function () {
     for (const row of history.body.requests) check('HistoryRow', row);
     const error = await relay.admin('GET', '/admin/v1/accounts/acct_nope');
     check('HttpError', error.body);
+
+    const asterisk = await provision(relay, 'asterisk', { host: '127.0.0.1', username: 'c2c', secret: 'not-used' });
+    const queues = `/admin/v1/accounts/${asterisk.accountId}/agent-queues`;
+    const queue = await relay.admin('PUT', `${queues}/sales`, { name: 'Sales', pbx_queue: 'sales', agents: { ann: { number: '1001', interface: 'PJSIP/1001' } } });
+    check('AgentQueue', queue.body.agent_queue);
+    for (const row of (await relay.admin('GET', queues)).body.agent_queues) check('AgentQueue', row);
+    const lists = `/admin/v1/accounts/${asterisk.accountId}/findme`;
+    const list = await relay.admin('PUT', `${lists}/desk`, { name: 'Desk', numbers: ['1001', '5551234'], strategy: 'ordered' });
+    check('FindMeList', list.body.findme_list);
+    for (const row of (await relay.admin('GET', lists)).body.findme_lists) check('FindMeList', row);
+
+    // Refused for an unknown queue, while parsing, and by the policy once the call is built: stored documents with the new entry points' request_data.
+    const refusals = [
+      '/v1/clicktoagent?queue_id=nope&agent_id=ann&phone_to_call=5550100',
+      '/v1/clicktofindme?findme_id=desk&phone_to_call=5550100&no_answer_email=a@example.com',
+      '/v1/clicktofindme?findme_id=desk&phone_to_call=5550100&type=2&first_callerid=5559999',
+    ];
+    for (const url of refusals) {
+      const answer = (await (await fetch(`${relay.base}${url}`, { headers: { 'x-api-key': asterisk.apiKey } })).json()) as { response: { status: string; status_url: string } };
+      check('Click2CallResponse', answer);
+      expect(answer.response.status, url).to.equal('fail');
+      check('StatusDocument', await (await fetch(answer.response.status_url)).json());
+    }
   });
 
   it('when /docs is asked for, then the page and its files come from the relay itself, under a policy that allows only this origin', async () => {
