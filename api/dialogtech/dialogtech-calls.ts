@@ -82,7 +82,8 @@ export function clickToFindMe(deps: DialogTechDeps): BuildCall {
     // The list's own side goes first in the policy check, whichever rings first. The call is placed
     // as the first of the numbers that is one of the PBX's extensions, unless dial_as says otherwise.
     const first = list.numbers[0] as string;
-    const dialAs = request.dialAs ?? [...list.numbers, request.phoneToCall].find((number) => caller.policy.extensions.test(number)) ?? first;
+    const dialAs = request.dialAs ?? [...list.numbers, request.phoneToCall].find((number) => caller.policy.extensions.test(number));
+    if (dialAs === undefined) throw new AppError('invalid_request', 'dial_as is required: neither the FindMe list nor phone_to_call has one of the PBX\'s extensions to place the call as.');
     const noAnswerData = Object.fromEntries(Object.entries(request.noAnswer).map(([name, value]) => [`no_answer_${name}`, value]));
     return {
       call: { dialFirst: first, dialSecond: request.phoneToCall, dialAs, pbx: list.pbx, options: request.options, plan },

@@ -32,6 +32,7 @@ describe('clicktofindme end to end with Asterisk (AMI double)', function () {
     const put = async (id: string, body: unknown) => expect((await relay.admin('PUT', `/admin/v1/accounts/${accountId}/findme/${id}`, body)).status).to.equal(201);
     await put('hunt', { name: 'Front desk', numbers: ['1002', '1003', '1004'], strategy: 'ordered', ring_seconds: 5 });
     await put('nobody', { name: 'Closed', numbers: ['1003'], strategy: 'ordered', ring_seconds: 5 });
+    await put('outside', { name: 'Mobiles', numbers: ['5550101', '5550102'], strategy: 'ordered', ring_seconds: 5 });
     await put('ringall', { name: 'Everyone', numbers: ['5550101', '5550102', '5550104'], strategy: 'simultaneous', ring_seconds: 5 });
   });
   after(async () => {
@@ -102,6 +103,9 @@ describe('clicktofindme end to end with Asterisk (AMI double)', function () {
       [{ findme_id: 'hunt', phone_to_call: '5550100', type: '2', no_answer_email: 'a@example.com\r\nBcc: x@example.com' }, /no_answer_email must be one email address/],
       [{ findme_id: 'hunt', phone_to_call: '911', type: '2' }, /not allowed/],
       [{ findme_id: 'hunt', phone_to_call: '5550100', type: '1' }, /unsupported|not supported/],
+      [{ findme_id: 'outside', phone_to_call: '5550100', type: '2' }, /dial_as is required/],
+      // Not an extension of the PBX: found out by the worker before the first number is rung, and the hunt goes no further.
+      [{ findme_id: 'hunt', phone_to_call: '5550100', type: '2', dial_as: '1999', no_answer_phone: '1005' }, /dial_as extension does not exist/],
     ];
     for (const [params, message] of cases) {
       const answer = await findMe(params);

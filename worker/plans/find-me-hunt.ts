@@ -60,6 +60,9 @@ async function ringAllAfterCaller(driver: PbxDriver, plan: FindMePlan, call: Pla
   });
 }
 
+/** Refusals that are about the number rung (the PBX's own refusal, e.g. a barred destination or Switchvox's 41591); anything else is about the PBX or the account. */
+const PER_NUMBER_ERRORS: ReadonlySet<string> = new Set(['pbx_error', 'number_not_allowed']);
+
 type Turn = { kind: 'answered' } | { kind: 'ended'; result: AttemptResult; error?: AppError } | { kind: 'unknown'; error: AppError };
 
 /** type 2, ordered: the list in turn, then `no_answer_phone` in its place, each ringing phone_to_call once answered. */
@@ -95,6 +98,16 @@ class OrderedHunt {
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.hunt();
+    } catch (err) {
+      // Before any acceptance the request fails with the error; after one, the hunt stops, recorded.
+      if (this.accepted === undefined) throw err;
+      this.stop(toAppError(err));
+    }
+  }
+
+  private async hunt(): Promise<void> {
     let lastError: AppError | undefined;
     for (const [index, number] of this.plan.numbers.entries()) {
       const turn = await this.ring(number, index + 1);
@@ -199,6 +212,9 @@ class OrderedHunt {
         record('Failed');
         return { kind: 'unknown', error };
       }
+      // A problem with the PBX or the account, not with this number, would fail every number alike:
+      // the hunt stops there, and no fallback says "nobody answered".
+      if (!PER_NUMBER_ERRORS.has(error.code)) throw error;
       // Switchvox says a first leg that did not answer in its own words (error 41591).
       const result: AttemptResult = /41591|failed to connect/i.test(error.message) ? 'No Answer' : 'Failed';
       record(result);
