@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One command to a working relay on this machine: installs what is missing, builds, starts a local
-# Redis, the sandbox Asterisk (the AMI double), the API and the worker, provisions a demo account,
-# and prints a URL to paste into a browser. Ctrl-C stops everything.
+# Redis, the sandbox Asterisk (the AMI double), the API and the worker, with local stand-ins for
+# the no-answer fallbacks (an SMTP catcher, an SMS gateway and a no_answer_url receiver, which print
+# what they get here), provisions a demo account, and prints URLs to paste into a browser.
+# Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh
@@ -42,15 +44,28 @@ export PORT=${PORT:-8080}
 export C2C_MASTER_KEY=$(cat "$state/master.key")
 export ADMIN_TOKEN=$(cat "$state/admin.token")
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$PORT}
+# The sandbox PBX and SMS gateway, and the no_answer_url receiver, all listen on 127.0.0.1.
 export ALLOW_PRIVATE_PBX_ADDRESSES=true
+export ALLOW_PRIVATE_WEBHOOK_ADDRESSES=true
 export LOG_LEVEL=${LOG_LEVEL:-info}
 export NODE_OPTIONS=${NODE_OPTIONS:---max-semi-space-size=16}
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 AMI_SANDBOX_PORT=${AMI_SANDBOX_PORT:-$(free_port)}
 export AMI_SANDBOX_PORT
 DEMO_PORT=${DEMO_PORT:-$(free_port)}
+SMTP_CATCHER_PORT=${SMTP_CATCHER_PORT:-$(free_port)}
+FALLBACK_SINKS_PORT=${FALLBACK_SINKS_PORT:-$(free_port)}
+export SMTP_CATCHER_PORT FALLBACK_SINKS_PORT
+export SMTP_URL="smtp://127.0.0.1:$SMTP_CATCHER_PORT"
+export SMTP_FROM=${SMTP_FROM:-c2c-relay@sandbox.example}
+# The demo account's callback secret (signs what goes to a no_answer_url), new with each run's Redis.
+callback_secret="whsec_$(node -e "process.stdout.write(require('crypto').randomBytes(24).toString('base64url'))")"
 
 "$NODE" dist/test/doubles/ami/run-ami-sandbox.js > "$state/ami-sandbox.log" 2>&1 & pids+=($!)
+# The email, SMS and XML of the no-answer fallbacks are printed here, and kept in $state/inbox.log.
+: > "$state/inbox.log"
+"$NODE" dist/scripts/sandbox/smtp-catcher.js > >(tee -a "$state/inbox.log") 2>&1 & pids+=($!)
+CALLBACK_SECRET=$callback_secret "$NODE" dist/scripts/sandbox/fallback-sinks.js > >(tee -a "$state/inbox.log") 2>&1 & pids+=($!)
 "$NODE" dist/api/main.js > "$state/web.log" 2>&1 & pids+=($!)
 "$NODE" dist/worker/main.js > "$state/worker.log" 2>&1 & pids+=($!)
 
@@ -67,6 +82,7 @@ account=$(admin accounts create "Demo (sandbox)" | field account.id)
 api_key=$(admin keys create "$account" --label demo | field key.api_key)
 admin pbx set "$account" asterisk --json "{\"host\":\"127.0.0.1\",\"port\":$AMI_SANDBOX_PORT,\"username\":\"relay\",\"secret\":\"relaysecret\",\"dial_as_lookup\":\"auto\"}" >/dev/null
 admin policy set "$account" --json '{"default_pbx":"asterisk","caller_ids":["5559000"]}' >/dev/null
+agent_findme_urls=$(CALLBACK_SECRET=$callback_secret bash scripts/sandbox/agent-findme-demo.sh "$account" "$api_key")
 
 # A public saved endpoint and a demo shop page on its own origin that embeds its widget.
 demo_origin="http://127.0.0.1:$DEMO_PORT"
@@ -78,7 +94,9 @@ cat <<TXT
 c2c-relay is running on Node $("$NODE" -v) (logs in $state/):
   API      $PUBLIC_BASE_URL      (admin token in $state/admin.token)
   Redis    $REDIS_URL
-  sandbox  Asterisk AMI double on 127.0.0.1:$AMI_SANDBOX_PORT (extensions 1001-1005)
+  sandbox  Asterisk AMI double on 127.0.0.1:$AMI_SANDBOX_PORT (extensions 1001-1005, queue sales)
+  inbox    SMTP catcher on $SMTP_URL, SMS gateway and no_answer_url receiver on http://127.0.0.1:$FALLBACK_SINKS_PORT
+           (what they receive is printed here and kept in $state/inbox.log)
 
 Paste this into a browser to place a sandbox call, then open its status_url:
   $PUBLIC_BASE_URL/v1/click2call?api_key=$api_key&dial_first=1001&dial_second=5550100
@@ -90,9 +108,11 @@ both legs are connected):
 A customer's web page with the "call me" widget of a public saved endpoint ($endpoint):
   $demo_origin/
 
+$agent_findme_urls
+
 API description: $PUBLIC_BASE_URL/docs
 
-Sandbox numbers for dial_second: 5550100 answers, then hangs up (completed) · 5550101 rings out
+Sandbox numbers, on either leg: 5550100 answers, then hangs up (completed) · 5550101 rings out
 (no_answer) · 5550102 busy · 5550103 congestion (failed) · anything else answers.
 Ctrl-C stops everything.
 TXT

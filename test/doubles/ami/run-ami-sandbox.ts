@@ -1,10 +1,11 @@
 /**
  * Runs the AMI double with the developer-sandbox script (FreePBX-like extensions 1001–1005, user
  * relay/relaysecret, the README's recording and SIP-header subroutines installed, Click-to-Agent's
- * queue `sales`, numbers 5550100–5550103 scripted on either leg) so the relay has a PBX to call locally. Port: argv[2], else AMI_SANDBOX_PORT, else 5038. Prints one JSON line with
- * the address, then, as each call ends, one line with what its legs received: caller IDs, the
- * variables (C2C_PAGE, C2C_REF, C2C_APP_…), SIP headers, music-on-hold class, what leg 1 heard
- * while leg 2 rang, the warning prompts and the recording's file, which is never written.
+ * queue `sales`, numbers 5550100–5550103 scripted on either leg) so the relay has a PBX to call
+ * locally. Port: argv[2], else AMI_SANDBOX_PORT, else 5038. Prints one JSON line with the address,
+ * then, as each call ends, one line with what its legs received: caller IDs, the variables
+ * (C2C_PAGE, C2C_REF, C2C_APP_…), SIP headers, music-on-hold class, what leg 1 heard while leg 2
+ * rang, the warning prompts and the recording's file, which is never written.
  * Runs until SIGINT/SIGTERM.
  */
 import { sandboxAmiOptions } from './ami-double-options.js';
