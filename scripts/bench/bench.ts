@@ -1,11 +1,24 @@
 /**
- * `npm run bench`: starts its own Redis, the AMI double as PBX, a bare-Express baseline and the
- * built web and worker processes, drives load with autocannon, and prints one table whose ratios
- * compare each scenario with the baseline measured in the same run. It reports; it never fails on
- * a number. BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune it;
- * BENCH_FIXED_RATE (default 1000) and BENCH_LIGHT_RATE (default 200) set the fixed-rate rows;
- * BENCH_SCENARIOS runs a subset; BENCH_VERBOSE=1 also prints the web's heap spaces and where Redis
- * memory goes (a sample document, the status key's size, every other key).
+ * `npm run bench`: starts its own Redis, two PBX doubles (the AMI double, and an instant HTTP PBX),
+ * two baselines (bare Express; the naive relay of naive-relay-web.ts and naive-relay-worker.ts, the
+ * short program a user might write instead), and the built web and worker processes. It drives
+ * load with autocannon (closed loop) or open-loop.ts (fixed rates) and prints one table whose ratios
+ * compare each scenario with both baselines measured in the same run. It reports; it never fails on
+ * a number.
+ *
+ * Scenarios (BENCH_SCENARIOS, a comma list; all by default):
+ * - baseline: bare Express 5, at the start and again at the end of the run;
+ * - naive: the naive relay's full round trip and the relay's, both against the instant HTTP PBX
+ *   (the relay through an `other` connection), the naive relay again at the end of the run;
+ * - click2call, enqueue (wait=0), status: the relay against the AMI double;
+ * - fixed: the relay at BENCH_FIXED_RATE req/s (default 1000), open loop, AMI double;
+ * - light: the relay and the naive relay at BENCH_LIGHT_RATE req/s (default 200), open loop,
+ *   against the instant HTTP PBX;
+ * - memory: Redis bytes per status document; scaling: 1–2 web × 1–2 worker processes.
+ * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the load; BENCH_NODE runs
+ * every started process on another Node binary (the load generator stays on the bench's Node);
+ * BENCH_VERBOSE=1 also prints the web's heap spaces and where Redis memory goes (a sample document,
+ * the status key's size, every other key).
  */
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
@@ -17,8 +30,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CALL_QUEUE, queuePrefix } from '../../shared/call-job.js';
 import { openLoop } from './open-loop.js';
-import { cpuMs, freePort, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
-import { formatReport, type CpuPerRequest, type Row } from './report.js';
+import { BENCH_NODE, cpuMs, freePort, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
+import { formatReport, type CpuPerRequest, type Row, type RowKind } from './report.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -27,7 +40,7 @@ const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 1000);
 const OPEN_LOOP_SOCKETS = 256;
 /** A second fixed rate well below saturation: the latency a user sees when the relay has headroom. */
 const LIGHT_RATE = Number(process.env.BENCH_LIGHT_RATE ?? 200);
-/** Comma list of scenarios to run (baseline, click2call, enqueue, status, fixed, memory, scaling); all by default. */
+/** Comma list of scenarios to run (see the header); all by default. */
 const ONLY = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
 const wanted = (name: string) => ONLY === undefined || ONLY.includes(name);
 const ADMIN_TOKEN = randomBytes(24).toString('base64url');
@@ -108,10 +121,12 @@ async function admin(port: number, method: string, path: string, body?: unknown)
   return response.json();
 }
 
-async function provision(port: number, amiPort: number): Promise<string> {
+/** One account with two connections: the AMI double (its default) and the instant HTTP PBX (`pbx=other`). */
+async function provision(port: number, amiPort: number, httpPbxUrl: string): Promise<string> {
   const { account } = await admin(port, 'POST', '/admin/v1/accounts', { name: 'bench' });
   const { key } = await admin(port, 'POST', `/admin/v1/accounts/${account.id}/keys`, { label: 'bench' });
   await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/pbx/asterisk`, { host: '127.0.0.1', port: amiPort, username: 'relay', secret: 'relaysecret' });
+  await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/pbx/other`, { url: `${httpPbxUrl}?from={dial_first}&to={dial_second}&id={request_id}` });
   await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/policy`, { default_pbx: 'asterisk', rate_per_minute: 10_000_000, max_concurrent: 10_000 });
   return key.api_key as string;
 }
@@ -154,15 +169,38 @@ async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'wor
   };
 }
 
-async function sanity(port: number, apiKey: string): Promise<void> {
-  const response = await fetch(`http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100`, { headers: { 'x-api-key': apiKey } });
-  const body = (await response.json()) as { response: { status: string; errors: unknown } };
-  if (body.response.status !== 'success') throw new Error(`sanity call failed: ${JSON.stringify(body.response.errors)}`);
+/** One call through each click2call URL, before anything is measured. */
+async function sanity(urls: string[], apiKey: string): Promise<void> {
+  for (const url of urls) {
+    const body = (await (await fetch(url, { headers: { 'x-api-key': apiKey } })).json()) as { response?: { status: string; errors: unknown }; status?: string };
+    // The relay answers { response: { status } }, the naive relay { status }.
+    const status = body.response?.status ?? body.status;
+    if (status !== 'success') throw new Error(`sanity call to ${url} failed: ${JSON.stringify(body)}`);
+  }
 }
 
-async function drain(redisUrl: string): Promise<void> {
+interface NaiveRelay {
+  web: Child;
+  worker: Child;
+  url: string;
+}
+
+/** Starts the naive relay and gives `apiKey` an account record that points it at the HTTP PBX. */
+async function startNaiveRelay(redisUrl: string, apiKey: string, httpPbxUrl: string): Promise<NaiveRelay> {
+  const redis = new Redis(redisUrl);
+  await redis.set(`naive:key:${apiKey}`, JSON.stringify({ pbxUrl: httpPbxUrl }));
+  redis.disconnect();
+  const port = await freePort();
+  const web = spawnNode('dist/scripts/bench/naive-relay-web.js', [String(port)], { REDIS_URL: redisUrl }, logDir, 'naive-web');
+  const worker = spawnNode('dist/scripts/bench/naive-relay-worker.js', [], { REDIS_URL: redisUrl }, logDir, 'naive-worker');
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  return { web, worker, url: `http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100` };
+}
+
+/** Waits until a queue (the relay's by default) has no job waiting, active or delayed. */
+async function drain(redisUrl: string, name = CALL_QUEUE, prefix = queuePrefix('c2c')): Promise<void> {
   // skipMetasUpdate: this observer must not reset the queue settings the web process wrote.
-  const queue = new Queue(CALL_QUEUE, { connection: new Redis(redisUrl), prefix: queuePrefix('c2c'), skipMetasUpdate: true });
+  const queue = new Queue(name, { connection: new Redis(redisUrl), prefix, skipMetasUpdate: true });
   try {
     for (;;) {
       const counts = await queue.getJobCounts('wait', 'active', 'delayed');
@@ -201,54 +239,81 @@ async function redisBytesPerDocument(redisUrl: string, port: number, apiKey: str
   }
 }
 
+/** Where a scenario's load goes: the processes its CPU time is charged to, and what follows it. */
+interface Target {
+  roles: CpuRoles;
+  rss: () => { webRss: number; workerRss: number };
+  /** Counts Redis commands per request; absent for the Express baseline. */
+  stats?: Redis;
+  /** Waits until the calls the scenario queued are done, so they do not run into the next one. */
+  settle?: () => Promise<void>;
+}
+
 async function main(): Promise<void> {
-  log(`node ${process.version}, ${cpus().length} cores, ${DURATION} s per scenario, ${CONNECTIONS} connections; logs in ${logDir}`);
+  const node = execFileSync(BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim();
+  log(`node ${node} (load generator ${process.version}), ${cpus().length} cores, ${DURATION} s per scenario, ${CONNECTIONS} connections; logs in ${logDir}`);
   const redis = await startRedis();
   const amiPort = await freePort();
   const pbx = spawnNode('dist/scripts/bench/bench-pbx.js', [String(amiPort)], {}, logDir, 'pbx');
+  const httpPbxPort = await freePort();
+  const httpPbx = spawnNode('dist/scripts/bench/bench-http-pbx.js', [String(httpPbxPort)], {}, logDir, 'http-pbx');
+  const httpPbxUrl = `http://127.0.0.1:${httpPbxPort}/c2c`;
   const baselinePort = await freePort();
   const baseline = spawnNode('dist/scripts/bench/baseline-server.js', [String(baselinePort)], {}, logDir, 'baseline');
-  await waitForHttp(`http://127.0.0.1:${baselinePort}/`);
+  await Promise.all([waitForHttp(`http://127.0.0.1:${baselinePort}/`), waitForHttp(httpPbxUrl)]);
   const env = {
     REDIS_URL: redis.url,
     C2C_MASTER_KEY: randomBytes(32).toString('base64'),
     ADMIN_TOKEN,
     RELOAD_WINDOW_SECONDS: '0', // the load repeats one call on purpose
-    ALLOW_PRIVATE_PBX_ADDRESSES: 'true', // the PBX double listens on loopback
+    ALLOW_PRIVATE_PBX_ADDRESSES: 'true', // the PBX doubles listen on loopback
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
   const rows: Row[] = [];
   const scaling: { setup: string; rps: number }[] = [];
+  let naive: NaiveRelay | undefined;
   try {
     let relay = await startRelay(env, 1, 1, 'main');
     const port = relay.ports[0] as number;
-    const apiKey = await provision(port, amiPort);
-    await sanity(port, apiKey);
+    const apiKey = await provision(port, amiPort, httpPbxUrl);
     const headers = { 'x-api-key': apiKey };
     const c2c = `http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100`;
-    const rss = () => ({ webRss: Math.max(...relay.webs.map(peakRssMb)), workerRss: Math.max(...relay.workers.map(peakRssMb)) });
+    const c2cHttp = `${c2c}&pbx=other`;
+    await sanity([c2c, c2cHttp], apiKey);
+    if (wanted('naive') || wanted('light')) {
+      naive = await startNaiveRelay(redis.url, apiKey, httpPbxUrl);
+      await sanity([naive.url], apiKey);
+    }
     const stats = new Redis(redis.url);
     const pids = (children: Child[]) => children.map((child) => child.process.pid ?? -1);
-    const roles: CpuRoles = { web: () => pids(relay.webs), worker: () => pids(relay.workers), redis: () => [redis.pid], pbx: () => pids([pbx]), load: () => [process.pid] };
-
-    const baselineRoles: CpuRoles = { ...roles, web: () => pids([baseline]), worker: () => [] };
-    const measureBaseline = async (scenario: string) => {
+    const common = { redis: () => [redis.pid], load: () => [process.pid] };
+    const relayRss = () => ({ webRss: Math.max(...relay.webs.map(peakRssMb)), workerRss: Math.max(...relay.workers.map(peakRssMb)) });
+    const settleRelay = () => drain(redis.url);
+    const relayAmi: Target = { roles: { ...common, web: () => pids(relay.webs), worker: () => pids(relay.workers), pbx: () => pids([pbx]) }, rss: relayRss, stats, settle: settleRelay };
+    const relayHttp: Target = { ...relayAmi, roles: { ...relayAmi.roles, pbx: () => pids([httpPbx]) } };
+    const express: Target = { roles: { ...common, web: () => pids([baseline]), worker: () => [], pbx: () => [] }, rss: () => ({ webRss: peakRssMb(baseline), workerRss: 0 }) };
+    const naiveTarget = (relayed: NaiveRelay): Target => ({
+      roles: { ...common, web: () => pids([relayed.web]), worker: () => pids([relayed.worker]), pbx: () => pids([httpPbx]) },
+      rss: () => ({ webRss: peakRssMb(relayed.web), workerRss: peakRssMb(relayed.worker) }),
+      stats,
+      settle: () => drain(redis.url, 'naive-calls', 'bull'),
+    });
+    const record = async (scenario: string, kind: RowKind | undefined, load: Load, target: Target) => {
       log(scenario);
-      rows.push({ scenario, ...(await measure({ urls: [`http://127.0.0.1:${baselinePort}/`] }, baselineRoles)), webRss: peakRssMb(baseline), workerRss: 0 });
+      const result = await measure(load, target.roles, target.stats);
+      rows.push({ scenario, ...(kind === undefined ? {} : { kind }), ...result, ...target.rss() });
+      await target.settle?.();
     };
-    if (wanted('baseline')) await measureBaseline('baseline (bare Express 5)');
-    if (wanted('click2call')) {
-      log('click2call');
-      rows.push({ scenario: 'click2call (full round trip)', ...(await measure({ urls: [c2c], headers }, roles, stats)), ...rss() });
-      await drain(redis.url);
+    const ROUND_TRIP_AMI = 'click2call (full round trip, AMI PBX)';
+
+    if (wanted('baseline')) await record('baseline (bare Express 5)', 'express', { urls: [`http://127.0.0.1:${baselinePort}/`] }, express);
+    if (naive && wanted('naive')) {
+      await record('naive relay (full round trip, HTTP PBX)', 'naive', { urls: [naive.url], headers }, naiveTarget(naive));
+      await record('click2call (full round trip, HTTP PBX)', 'round-trip', { urls: [c2cHttp], headers }, relayHttp);
     }
-    if (wanted('enqueue')) {
-      log('click2call wait=0');
-      rows.push({ scenario: 'click2call wait=0 (enqueue)', ...(await measure({ urls: [`${c2c}&wait=0`], headers }, roles, stats)), ...rss() });
-      await drain(redis.url);
-    }
+    if (wanted('click2call')) await record(ROUND_TRIP_AMI, 'round-trip', { urls: [c2c], headers }, relayAmi);
+    if (wanted('enqueue')) await record('click2call wait=0 (enqueue, AMI PBX)', undefined, { urls: [`${c2c}&wait=0`], headers }, relayAmi);
     if (wanted('status')) {
-      log('status');
       const paths: string[] = [];
       for (let i = 0; i < 500; i++) {
         const answer = (await (await fetch(`${c2c}&wait=0`, { headers })).json()) as { response: { status_url: string } };
@@ -256,22 +321,22 @@ async function main(): Promise<void> {
         paths.push(`${url.pathname}${url.search}`);
       }
       await drain(redis.url);
-      rows.push({ scenario: 'status (GET /v1/status/{id})', ...(await measure({ urls: [`http://127.0.0.1:${port}/`], paths }, roles, stats)), ...rss() });
+      await record('status (GET /v1/status/{id})', 'status', { urls: [`http://127.0.0.1:${port}/`], paths }, relayAmi);
     }
-    if (wanted('fixed')) {
-      log(`fixed rate ${FIXED_RATE}/s`);
-      rows.push({ scenario: `click2call at ${FIXED_RATE} req/s`, ...(await measure({ urls: [c2c], headers, openLoopRate: FIXED_RATE }, roles, stats)), ...rss() });
-      await drain(redis.url);
-      log(`light load ${LIGHT_RATE}/s`);
-      rows.push({ scenario: `click2call at ${LIGHT_RATE} req/s (light load)`, ...(await measure({ urls: [c2c], headers, openLoopRate: LIGHT_RATE }, roles, stats)), ...rss() });
-      await drain(redis.url);
+    if (wanted('fixed')) await record(`click2call at ${FIXED_RATE} req/s (AMI PBX)`, 'fixed', { urls: [c2c], headers, openLoopRate: FIXED_RATE }, relayAmi);
+    if (naive && wanted('light')) {
+      await record(`click2call at ${LIGHT_RATE} req/s (light load, HTTP PBX)`, 'light', { urls: [c2cHttp], headers, openLoopRate: LIGHT_RATE }, relayHttp);
+      await record(`naive relay at ${LIGHT_RATE} req/s (light load, HTTP PBX)`, 'naive-light', { urls: [naive.url], headers, openLoopRate: LIGHT_RATE }, naiveTarget(naive));
     }
     if (process.env.BENCH_VERBOSE) {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       log(metrics.split('\n').filter((line) => /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_total)/.test(line)).join('\n'));
     }
-    // The machine drifts during a run: measure the baseline again at the end; ratios use the mean.
-    if (wanted('baseline') && rows.length > 1) await measureBaseline('baseline again (after the relay scenarios)');
+    // The machine drifts during a run: measure both baselines again at the end; ratios use the means.
+    const relayRows = rows.filter((row) => row.kind !== 'express' && row.kind !== 'naive').length;
+    if (naive && wanted('naive') && relayRows > 0) await record('naive relay again (after the relay scenarios)', 'naive', { urls: [naive.url], headers }, naiveTarget(naive));
+    if (wanted('baseline') && rows.length > 1) await record('baseline again (after the relay scenarios)', 'express', { urls: [`http://127.0.0.1:${baselinePort}/`] }, express);
+    if (naive) await Promise.all([stop(naive.web), stop(naive.worker)]);
     let bytesPerDoc: number | undefined;
     if (wanted('memory')) {
       log('redis memory per status document');
@@ -279,7 +344,7 @@ async function main(): Promise<void> {
     }
 
     if (wanted('scaling')) {
-      const c2cRow = rows.find((row) => row.scenario.startsWith('click2call (full'));
+      const c2cRow = rows.find((row) => row.scenario === ROUND_TRIP_AMI);
       if (c2cRow) scaling.push({ setup: '1 web, 1 worker', rps: c2cRow.rps });
       for (const [webs, workers] of [[1, 2], [2, 1], [2, 2]] as const) {
         await stopRelay(relay);
@@ -293,9 +358,9 @@ async function main(): Promise<void> {
     }
     stats.disconnect();
     await stopRelay(relay);
-    process.stdout.write(formatReport({ node: process.version, cores: cpus().length, duration: DURATION, connections: CONNECTIONS, rows, scaling, bytesPerDoc }));
+    process.stdout.write(formatReport({ node, loadNode: process.version, cores: cpus().length, duration: DURATION, connections: CONNECTIONS, rows, scaling, bytesPerDoc }));
   } finally {
-    await Promise.all([stop(pbx), stop(baseline)]);
+    await Promise.all([stop(pbx), stop(httpPbx), stop(baseline), ...(naive ? [stop(naive.web), stop(naive.worker)] : [])]);
     redis.stop();
   }
 }

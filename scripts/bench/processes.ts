@@ -25,13 +25,19 @@ export async function freePort(): Promise<number> {
  */
 const RUNTIME_FLAGS = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=16';
 
-/** Starts a built script with the same Node as the bench; output goes to <logDir>/<name>.log. */
+/**
+ * The Node binary of every process the bench starts (baselines, relay, doubles): BENCH_NODE, or the
+ * Node running the bench. The load generator stays on the bench's own Node.
+ */
+export const BENCH_NODE = process.env.BENCH_NODE ?? process.execPath;
+
+/** Starts a built script with BENCH_NODE; output goes to <logDir>/<name>.log. */
 export function spawnNode(script: string, args: string[], env: Record<string, string>, logDir: string, name: string): Child {
   const log = openSync(join(logDir, `${name}.log`), 'a');
   // BENCH_PROFILE=1 writes a V8 CPU profile per process into the log folder, to see where time goes.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [];
   const nodeOptions = [process.env.NODE_OPTIONS, RUNTIME_FLAGS].filter(Boolean).join(' ');
-  const child = spawn(process.execPath, [...profile, script, ...args], { env: { ...process.env, NODE_OPTIONS: nodeOptions, ...env }, stdio: ['ignore', log, log] });
+  const child = spawn(BENCH_NODE, [...profile, script, ...args], { env: { ...process.env, NODE_OPTIONS: nodeOptions, ...env }, stdio: ['ignore', log, log] });
   return { name, process: child };
 }
 

@@ -7,9 +7,16 @@ export interface CpuPerRequest {
   load: number;
 }
 
+/**
+ * What a row stands for: one of the two baselines (bare Express; the naive relay, closed loop or at
+ * the light rate), or a relay scenario the issue sets a floor for. Rows without a kind only report.
+ */
+export type RowKind = 'express' | 'naive' | 'naive-light' | 'round-trip' | 'status' | 'fixed' | 'light';
+
 /** One measured scenario. Latencies in ms, RSS in MB. */
 export interface Row {
   scenario: string;
+  kind?: RowKind;
   rps: number;
   p50: number;
   p90: number;
@@ -23,7 +30,10 @@ export interface Row {
 }
 
 export interface Report {
+  /** The Node of the measured processes. */
   node: string;
+  /** The Node of the load generator (the bench itself), when it differs. */
+  loadNode?: string;
   cores: number;
   duration: number;
   connections: number;
@@ -32,31 +42,54 @@ export interface Report {
   bytesPerDoc?: number;
 }
 
-// The floors of the performance issue, as ratios to the baseline (or absolute where stated).
-const FLOORS: Record<string, string> = {
-  'click2call (full round trip)': '≥ 0.35 ×',
-  'click2call wait=0 (enqueue)': '≥ 0.55 ×',
-  'status (GET /v1/status/{id})': '≥ 0.9 ×',
-};
+// Open-loop rows send a fixed rate: their req/s is the rate, so they compare by latency, not by ratio.
+const OPEN_LOOP: ReadonlySet<RowKind> = new Set(['fixed', 'light', 'naive-light']);
+
+/** The floors of the performance issue (#16), by kind; the light-load one is relative to the naive relay's p99. */
+function floorOf(row: Row, naiveLightP99: number | undefined): string {
+  switch (row.kind) {
+    case 'round-trip':
+      return '≥ 1.0 × naive';
+    case 'status':
+      return '≥ 0.9 × Express';
+    case 'fixed':
+      return 'p99 ≤ 10 ms';
+    case 'light':
+      return naiveLightP99 === undefined ? 'p99 ≤ naive + 2 ms' : `p99 ≤ ${Math.round((naiveLightP99 + 2) * 10) / 10} ms (naive + 2)`;
+    default:
+      return '';
+  }
+}
+
+/** The mean req/s of a baseline's runs (each baseline is measured at the start and at the end of the run). */
+function meanRps(rows: Row[], kind: RowKind): { rps: number; runs: number } | undefined {
+  const runs = rows.filter((row) => row.kind === kind);
+  return runs.length === 0 ? undefined : { rps: runs.reduce((sum, row) => sum + row.rps, 0) / runs.length, runs: runs.length };
+}
 
 const ms = (value: number) => (value > 0 ? value.toFixed(2) : '');
 
 /** Pure: the markdown tables `npm run bench` prints. */
 export function formatReport(report: Report): string {
-  // Ratios compare with the mean of the baseline runs (the start and the end of the run).
-  const baselines = report.rows.filter((row) => row.scenario.startsWith('baseline'));
-  const baseline = baselines.length > 0 ? baselines.reduce((sum, row) => sum + row.rps, 0) / baselines.length : undefined;
+  const naive = meanRps(report.rows, 'naive');
+  const express = meanRps(report.rows, 'express');
+  const naiveLightP99 = report.rows.find((row) => row.kind === 'naive-light')?.p99;
+  const ratio = (row: Row, baseline: { rps: number } | undefined) =>
+    baseline && !(row.kind && OPEN_LOOP.has(row.kind)) ? (row.rps / baseline.rps).toFixed(2) : '';
+  const runs = (n: number) => (n > 1 ? `the mean of its ${n} runs` : 'its one run');
+  const loadNode = report.loadNode && report.loadNode !== report.node ? ` (load generator on ${report.loadNode})` : '';
   const lines = [
-    `Node ${report.node}, ${report.cores} cores, ${report.duration} s per scenario, ${report.connections} connections`,
+    `Node ${report.node}${loadNode}, ${report.cores} cores, ${report.duration} s per scenario, ${report.connections} connections`,
     '',
-    ...(baselines.length > 1 ? [`Ratios (× baseline) compare with the mean of the two baseline runs, ${Math.round(baseline ?? 0)} req/s.`, ''] : []),
-    '| scenario | req/s | × baseline | floor | p50 ms | p90 ms | p99 ms | errors | web RSS MB | worker RSS MB |',
-    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
-    ...report.rows.map((row) => {
-      const floor = row.scenario.includes('req/s') && !row.scenario.includes('light') ? 'p99 ≤ 15 ms' : (FLOORS[row.scenario] ?? '');
-      const ratio = baseline ? (row.rps / baseline).toFixed(2) : '';
-      return `| ${row.scenario} | ${Math.round(row.rps)} | ${ratio} | ${floor} | ${row.p50} | ${row.p90} | ${row.p99} | ${row.errors} | ${row.webRss || ''} | ${row.workerRss || ''} |`;
-    }),
+    ...(naive ? [`× naive compares with the naive relay (same HTTP PBX double, same run), ${runs(naive.runs)}: ${Math.round(naive.rps)} req/s.`] : []),
+    ...(express ? [`× Express compares with bare Express 5, ${runs(express.runs)}: ${Math.round(express.rps)} req/s.`] : []),
+    ...(naive || express ? ['Fixed-rate (open-loop) rows compare by latency; their req/s is the rate they were sent at.', ''] : []),
+    '| scenario | req/s | × naive | × Express | floor | p50 ms | p90 ms | p99 ms | errors | web RSS MB | worker RSS MB |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    ...report.rows.map(
+      (row) =>
+        `| ${row.scenario} | ${Math.round(row.rps)} | ${ratio(row, naive)} | ${ratio(row, express)} | ${floorOf(row, naiveLightP99)} | ${row.p50} | ${row.p90} | ${row.p99} | ${row.errors} | ${row.webRss || ''} | ${row.workerRss || ''} |`,
+    ),
     '',
     'CPU time per request, ms (where the two cores go; "load" is the load generator):',
     '',
