@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { AppError } from '../errors.js';
 import { checkPattern } from './safe-pattern.js';
-import { otherTemplateProblems, REDACTED, SECRET_NAME } from './pbx-template.js';
+import { httpTemplateProperties, otherTemplateProblems, REDACTED } from './pbx-template.js';
 import { pbxUrlProblem, withoutUserInfo } from './pbx-url.js';
 
 /** The three kinds of PBX connection an account can have (SPEC §4). */
@@ -184,42 +184,7 @@ export const schemas = {
     required: ['url'],
     properties: {
       outside_line_prefix: outsideLinePrefix,
-      method: { enum: ['GET', 'POST'], default: 'GET' },
-      url: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 4096 },
-      headers: {
-        type: 'object',
-        maxProperties: 50,
-        propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" },
-        additionalProperties: { ...safeText, maxLength: 4096 },
-      },
-      body: { type: 'string', maxLength: 65536 },
-      body_type: { enum: ['json', 'form', 'text'], default: 'json' },
-      secrets: {
-        type: 'object',
-        maxProperties: 32,
-        propertyNames: { pattern: SECRET_NAME.source },
-        additionalProperties: { ...safeText, minLength: 1, maxLength: 4096 },
-      },
-      auth: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['type'],
-        properties: {
-          type: { enum: ['basic', 'digest', 'bearer'] },
-          username: { ...safeText, maxLength: 256 },
-          password: { ...safeText, maxLength: 256 },
-          token: { ...safeText, maxLength: 4096 },
-        },
-      },
-      success_status: {
-        type: 'array',
-        items: { type: 'integer', minimum: 100, maximum: 599 },
-        minItems: 2,
-        maxItems: 2,
-        default: [200, 299],
-      },
-      success_match: { type: 'string', maxLength: 1024 },
-      timeout_ms: { type: 'integer', minimum: 100, maximum: 130000, default: 15000 },
+      ...httpTemplateProperties({ defaultMethod: 'GET', authTypes: ['basic', 'digest', 'bearer'], maxTimeoutMs: 130000, defaultTimeoutMs: 15000 }),
     },
   },
 } as const;

@@ -108,3 +108,44 @@ export function otherTemplateProblems(settings: OtherTemplates): string[] {
   }
   return problems;
 }
+
+const SAFE_TEXT = { type: 'string', pattern: '^[^\\x00-\\x1f\\x7f]*$' } as const;
+
+/**
+ * The ajv properties of a templated HTTP request, one grammar for every kind of them (an `other`
+ * PBX connection, an SMS gateway): what differs is the default method, the auth types and the timeout.
+ */
+export function httpTemplateProperties(options: { defaultMethod: 'GET' | 'POST'; authTypes: readonly string[]; maxTimeoutMs: number; defaultTimeoutMs: number }) {
+  return {
+    method: { enum: ['GET', 'POST'], default: options.defaultMethod },
+    url: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 4096 },
+    headers: {
+      type: 'object',
+      maxProperties: 50,
+      propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" },
+      additionalProperties: { ...SAFE_TEXT, maxLength: 4096 },
+    },
+    body: { type: 'string', maxLength: 65536 },
+    body_type: { enum: ['json', 'form', 'text'], default: 'json' },
+    secrets: {
+      type: 'object',
+      maxProperties: 32,
+      propertyNames: { pattern: SECRET_NAME.source },
+      additionalProperties: { ...SAFE_TEXT, minLength: 1, maxLength: 4096 },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: {
+        type: { enum: options.authTypes },
+        username: { ...SAFE_TEXT, maxLength: 256 },
+        password: { ...SAFE_TEXT, maxLength: 256 },
+        token: { ...SAFE_TEXT, maxLength: 4096 },
+      },
+    },
+    success_status: { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 }, minItems: 2, maxItems: 2, default: [200, 299] },
+    success_match: { type: 'string', maxLength: 1024 },
+    timeout_ms: { type: 'integer', minimum: 100, maximum: options.maxTimeoutMs, default: options.defaultTimeoutMs },
+  };
+}

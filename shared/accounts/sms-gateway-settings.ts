@@ -6,7 +6,7 @@
  */
 import { Ajv } from 'ajv';
 import { AppError } from '../errors.js';
-import { otherTemplateProblems, REDACTED, SECRET_NAME } from './pbx-template.js';
+import { httpTemplateProperties, otherTemplateProblems, REDACTED } from './pbx-template.js';
 import { withoutUserInfo } from './pbx-url.js';
 import { checkPattern } from './safe-pattern.js';
 
@@ -35,43 +35,13 @@ export interface SmsGatewaySettings {
   timeout_ms: number;
 }
 
-const safeText = { type: 'string', pattern: '^[^\\x00-\\x1f\\x7f]*$' } as const;
 
 export const smsGatewaySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['url'],
   properties: {
-    method: { enum: ['GET', 'POST'], default: 'POST' },
-    url: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 4096 },
-    headers: {
-      type: 'object',
-      maxProperties: 50,
-      propertyNames: { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" },
-      additionalProperties: { ...safeText, maxLength: 4096 },
-    },
-    body: { type: 'string', maxLength: 65536 },
-    body_type: { enum: ['json', 'form', 'text'], default: 'json' },
-    secrets: {
-      type: 'object',
-      maxProperties: 32,
-      propertyNames: { pattern: SECRET_NAME.source },
-      additionalProperties: { ...safeText, minLength: 1, maxLength: 4096 },
-    },
-    auth: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['type'],
-      properties: {
-        type: { enum: ['basic', 'bearer'] },
-        username: { ...safeText, maxLength: 256 },
-        password: { ...safeText, maxLength: 256 },
-        token: { ...safeText, maxLength: 4096 },
-      },
-    },
-    success_status: { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 }, minItems: 2, maxItems: 2, default: [200, 299] },
-    success_match: { type: 'string', maxLength: 1024 },
-    timeout_ms: { type: 'integer', minimum: 100, maximum: 30000, default: 10000 },
+    ...httpTemplateProperties({ defaultMethod: 'POST', authTypes: ['basic', 'bearer'], maxTimeoutMs: 30000, defaultTimeoutMs: 10000 }),
   },
 } as const;
 
