@@ -139,6 +139,12 @@ export interface AmiDoubleOptions {
   sipHeaderSubroutine?: string;
   sipHeaderFunction?: 'PJSIP_INHERITABLE_HEADER' | 'PJSIP_HEADER';
   /**
+   * A context installed as the README's Click-to-FindMe "list first, all at once" context
+   * (`s,1,Dial(${C2C_RINGALL},${C2C_RING})`, `n,Hangup()`: leg1-ring-all.ts); it must also be in
+   * `dialplan` with an `s` extension. Its targets' outcomes come from `leg1Outcomes`.
+   */
+  ringAllContext?: string;
+  /**
    * Tone names of the channels' indications.conf zone, for Dial `r(tone)` (default: those every
    * zone of indications.conf.sample has). An unknown tone makes Dial warn and indicate ringing.
    */
@@ -188,6 +194,9 @@ export const RECORDING_SUBROUTINE = 'c2c-relay-record';
 /** The README's SIP-header subroutine, as the sandbox PBX has it installed. */
 export const SIP_HEADER_SUBROUTINE = 'c2c-relay-sip-headers';
 
+/** The README's Click-to-FindMe ring-all context, as the sandbox PBX has it installed. */
+export const RING_ALL_CONTEXT = 'c2c-relay-ringall';
+
 /** The tones every zone of Asterisk's indications.conf.sample defines. */
 export const STANDARD_TONES = ['dial', 'busy', 'ring', 'congestion', 'callwaiting', 'dialrecall', 'record', 'info', 'stutter'];
 
@@ -208,9 +217,10 @@ export function sandboxAmiOptions(): AmiDoubleOptions {
     channelVars: ['C2C_ID'],
     // FreePBX's default trunk ring time: far longer than any click-to-call `timeout`.
     globals: { TRUNK_RING_TIMER: '300' },
-    dialplan: { ...FREEPBX_DIALPLAN, [RECORDING_SUBROUTINE]: ['s'], [SIP_HEADER_SUBROUTINE]: ['s'] },
+    dialplan: { ...FREEPBX_DIALPLAN, [RECORDING_SUBROUTINE]: ['s'], [SIP_HEADER_SUBROUTINE]: ['s'], [RING_ALL_CONTEXT]: ['s'] },
     recordingSubroutine: RECORDING_SUBROUTINE,
     sipHeaderSubroutine: SIP_HEADER_SUBROUTINE,
+    ringAllContext: RING_ALL_CONTEXT,
     // The same numbers behave alike when they ring first: a FindMe list rings its numbers as leg 1.
     leg1Outcomes: {
       '5550101': { kind: 'noanswer' },

@@ -9,6 +9,7 @@ import type { DoubleCore } from './ami-session.js';
 import { CAUSE, chain, createParty, goesDown, type LegRequest, type Party, partyComesUp, step } from './call-parts.js';
 import type { BurstStep } from './event-order.js';
 import type { Cause } from './events.js';
+import { ringAllTargets, ringsAll } from './leg1-ring-all.js';
 import { leg1Ends, startLeg2 } from './leg2-simulation.js';
 import { phoneOf } from './phone-devices.js';
 import { legReceived, type ReceivedCall } from './received-call.js';
@@ -41,7 +42,7 @@ function parseTarget(core: DoubleCore, channel: string): Target {
 }
 
 /** How a failed leg 1 ends: DialStatus (none after a timeout), causes per half, Reason. */
-interface Failure {
+export interface Failure {
   dialStatus: string | undefined;
   /** Cause of the `;1` half (or of the one direct channel). */
   one: Cause;
@@ -106,6 +107,13 @@ export async function runLeg1(core: DoubleCore, req: LegRequest): Promise<boolea
   }
   // b: DialBegin names the dialed data; a ringing party shows Ringing on `;1`, then a DialState.
   core.emitInOrder([core.events.dialBegin(undefined, party.one, party.dialString)]);
+  if (ringsAll(core, target)) {
+    const failed = (failure: Failure) => failureBurst(core, party, failure, orFailure(failure.reason));
+    const won = await ringAllTargets(core, { req, party, cid, call, orFailure, failed });
+    if (won) answer(won.core, req, party, cid, won.holdMs, call);
+    else core.callEnded(call);
+    return won !== undefined;
+  }
   if (outcome.kind === 'noanswer' || outcome.kind === 'rejected') {
     party.one.state = 5;
     core.emitInOrder([core.events.channelEvent('Newstate', party.one), core.events.dialState(undefined, party.one, 'RINGING')]);
@@ -131,7 +139,7 @@ export async function runLeg1(core: DoubleCore, req: LegRequest): Promise<boolea
  * (`;1` with cause 0, `;2` with the real cause). b (no answer): no DialEnd, cause 19 on both.
  * m (rejected): DialEnd NOANSWER, cause 21 on both, Reason 0. The chains float against each other.
  */
-function failureBurst(core: DoubleCore, party: Party, failure: Failure, originate: BurstStep[]): BurstStep[] {
+export function failureBurst(core: DoubleCore, party: Party, failure: Failure, originate: BurstStep[]): BurstStep[] {
   const { one, two } = party;
   const dialEnd = failure.dialStatus === undefined ? [] : chain('dial', core.events.dialEnd(undefined, one, failure.dialStatus));
   if (!two) {

@@ -64,6 +64,8 @@ export interface ReceivedCall {
   leg2?: LegReceived;
   /** Only for a Dial with several `&` targets: every target's leg, in Dial order. */
   targets?: TargetReceived[];
+  /** Only for leg 1 to the README's ring-all context (leg1-ring-all.ts): every target its Dial rang, in Dial order. */
+  leg1Targets?: TargetReceived[];
   /** The DIALSTATUS leg 2's Dial left on leg 1 (ANSWER, BUSY, CONGESTION, CHANUNAVAIL, NOANSWER, CANCEL) once it returned. */
   dialStatus?: string;
   recording?: RecordingReceived;

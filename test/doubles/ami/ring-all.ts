@@ -142,20 +142,36 @@ function wins(core: DoubleCore, ring: RingAll, winner: Target, losers: Target[],
   const leg2: Leg2 = { req, call, a, b: winner.party, bridge: { uniqueid: randomUUID(), numChannels: 0 }, answered: true };
   call.leg2 = winner.received;
   winner.received.dialStatus = 'ANSWER';
+  const { dialThread, tails } = answeredFirst(core, a.one, winner.party, losers);
+  core.emitInOrder(dialThread);
+  for (const loser of losers) loser.received.dialStatus = 'CANCEL';
+  core.emit([...joins(core, leg2).map((event) => step('dial', event)), ...tails]);
+  return talkThenEnd(core, leg2, holdMs);
+}
+
+/**
+ * The winner's answer and what Dial's thread then does to the others (`caller` is the channel
+ * running Dial), in this order: DialEnd CANCEL each, then hanguptree's HangupRequest to each `;2`
+ * half and the `;1` half's Hangup, cause 26. `tails`: each loser's `;2` half finishing on its own.
+ * Also used by the README's ring-all context on leg 1 (leg1-ring-all.ts).
+ */
+export function answeredFirst(
+  core: DoubleCore,
+  caller: ChannelInfo,
+  winner: Party,
+  losers: readonly { party: Party; suffix: string }[],
+): { dialThread: Header[][]; tails: BurstStep[] } {
   const lost = losers.map(({ party }) => party);
   const twos = lost.map((party) => party.two as ChannelInfo);
-  core.emitInOrder([
-    ...answers(core, winner.party),
-    ...lost.map((party) => core.events.dialEnd(a.one, party.one, 'CANCEL')),
-    ...lost.flatMap((party, i) => [core.events.hangupRequest(twos[i]!, 26), core.events.hangup(party.one, ANSWERED_ELSEWHERE)]),
-  ]);
-  for (const loser of losers) loser.received.dialStatus = 'CANCEL';
-  core.emit([
-    ...joins(core, leg2).map((event) => step('dial', event)),
-    ...losers.flatMap(({ suffix }, i) =>
+  return {
+    dialThread: [
+      ...answers(core, winner),
+      ...lost.map((party) => core.events.dialEnd(caller, party.one, 'CANCEL')),
+      ...lost.flatMap((party, i) => [core.events.hangupRequest(twos[i]!, 26), core.events.hangup(party.one, ANSWERED_ELSEWHERE)]),
+    ],
+    tails: losers.flatMap(({ suffix }, i) =>
       chain(`b2${suffix}`, core.events.hangupRequest(twos[i]!, 16, true), core.events.hangup(twos[i]!, ANSWERED_ELSEWHERE))),
-  ]);
-  return talkThenEnd(core, leg2, holdMs);
+  };
 }
 
 /**
@@ -163,7 +179,7 @@ function wins(core: DoubleCore, ring: RingAll, winner: Target, losers: Target[],
  * `;1` half's Hangup (the DialEnd, then ast_hangup, whose Local channel asks the `;2` half to hang
  * up first), in that order; and what the `;2` half still does on its own thread afterwards.
  */
-function byThread(steps: BurstStep[], suffix: string): { dialThread: Header[][]; tail: BurstStep[] } {
+export function byThread(steps: BurstStep[], suffix: string): { dialThread: Header[][]; tail: BurstStep[] } {
   const last = steps.map((s) => s.chain).lastIndexOf(`b1${suffix}`);
   return { dialThread: orderBurst(steps.slice(0, last + 1), undefined), tail: steps.slice(last + 1) };
 }
@@ -174,12 +190,22 @@ function byThread(steps: BurstStep[], suffix: string): { dialThread: Header[][];
  * thread; then Dial returns and leg 1 is hung up while the `;2` halves finish on their own.
  */
 function timesOut(core: DoubleCore, ring: RingAll, ringing: Target[]): void {
-  const ends = ringing.map(({ party, suffix }) => byThread(calleeFails(core, ring.a, party, 'noanswer', suffix), suffix));
   for (const target of ringing) target.received.dialStatus = 'NOANSWER';
+  const { dialThread, tails } = ringsOut(core, ring.a, ringing);
+  core.emitInOrder(dialThread);
+  dialReturns(ring, 'NOANSWER');
+  core.emit([...tails, ...leg1Ends(core, ring.a, true)]);
+  core.callEnded(ring.call);
+}
+
+/**
+ * wait_over's part of a timeout, for the party `a` whose `;1` half runs Dial (or, for the README's
+ * ring-all context, a party whose `one` is the `;2` half running it): every DialEnd NOANSWER,
+ * then every hang-up on Dial's thread; `tails`: what the `;2` halves still do on their own.
+ */
+export function ringsOut(core: DoubleCore, a: Party, ringing: readonly { party: Party; suffix: string }[]): { dialThread: Header[][]; tails: BurstStep[] } {
+  const ends = ringing.map(({ party, suffix }) => byThread(calleeFails(core, a, party, 'noanswer', suffix), suffix));
   // calleeFails lists a timed-out callee's DialEnd first.
   const [dialEnds, hangups] = [ends.map(({ dialThread }) => dialThread.slice(0, 1)), ends.map(({ dialThread }) => dialThread.slice(1))];
-  core.emitInOrder([...dialEnds.flat(), ...hangups.flat()]);
-  dialReturns(ring, 'NOANSWER');
-  core.emit([...ends.flatMap(({ tail }) => tail), ...leg1Ends(core, ring.a, true)]);
-  core.callEnded(ring.call);
+  return { dialThread: [...dialEnds.flat(), ...hangups.flat()], tails: ends.flatMap(({ tail }) => tail) };
 }
