@@ -32,6 +32,8 @@ describe('clicktofindme end to end with Asterisk (AMI double)', function () {
     const put = async (id: string, body: unknown) => expect((await relay.admin('PUT', `/admin/v1/accounts/${accountId}/findme/${id}`, body)).status).to.equal(201);
     await put('hunt', { name: 'Front desk', numbers: ['1002', '1003', '1004'], strategy: 'ordered', ring_seconds: 5 });
     await put('nobody', { name: 'Closed', numbers: ['1003'], strategy: 'ordered', ring_seconds: 5 });
+    await put('desk-all', { name: 'Desk, all at once', numbers: ['1002', '1003', '1004'], strategy: 'simultaneous', ring_seconds: 5 });
+    await put('nobody-all', { name: 'Closed, all at once', numbers: ['1002', '1003'], strategy: 'simultaneous', ring_seconds: 5 });
     await put('outside', { name: 'Mobiles', numbers: ['5550101', '5550102'], strategy: 'ordered', ring_seconds: 5 });
     await put('ringall', { name: 'Everyone', numbers: ['5550101', '5550102', '5550104'], strategy: 'simultaneous', ring_seconds: 5 });
   });
@@ -81,6 +83,27 @@ describe('clicktofindme end to end with Asterisk (AMI double)', function () {
     const final = await doc(answer.status_url);
     expect(final.attempts?.map((a) => a.call_result)).to.deep.equal(['Busy']);
     expect(final.fallbacks ?? []).to.deep.equal([]);
+  });
+
+  it('when type=2 rings a simultaneous list, then one Originate rings every number at once through the ring-all context, the first to answer hears phone_to_call, and each number is an attempt', async () => {
+    const answer = await findMe({ findme_id: 'desk-all', phone_to_call: '5550100', type: '2' });
+    expect(answer.status, JSON.stringify(answer.errors)).to.equal('success');
+    await eventually(async () => expect((await doc(answer.status_url)).state).to.equal('completed'), { timeoutMs: 10000 });
+    const final = await doc(answer.status_url);
+    const sent = ami.originates().filter((o) => JSON.stringify(o).includes(answer.request_id));
+    expect(sent, 'one Originate for the whole list').to.have.length(1);
+    expect(JSON.stringify(sent[0])).to.contain('Local/s@c2c-relay-ringall').and.contain('C2C_RINGALL=Local/1002@originate-skipvm&Local/1003@originate-skipvm&Local/1004@originate-skipvm');
+    expect(Object.fromEntries((final.attempts ?? []).map((a) => [a.called_number, a.call_result]))).to.deep.equal({ '1002': 'No Answer', '1003': 'Busy', '1004': 'Answered' });
+    expect(final.events.map((e) => e.event)).to.deep.equal(['queued', 'dispatching', 'accepted', 'first_answered', 'connected', 'completed']);
+  });
+
+  it('when nobody on a simultaneous list answers, then each number is an attempt with its own end and no_answer_phone takes the list\'s place', async () => {
+    const answer = await findMe({ findme_id: 'nobody-all', phone_to_call: '5550100', type: '2', no_answer_phone: '1005' });
+    expect(answer.status, JSON.stringify(answer.errors)).to.equal('success');
+    await eventually(async () => expect((await doc(answer.status_url)).state).to.equal('completed'), { timeoutMs: 12000 });
+    const final = await doc(answer.status_url);
+    expect(final.attempts?.map((a) => [a.called_number, a.call_result])).to.deep.equal([['1002', 'No Answer'], ['1003', 'Busy'], ['1005', 'Answered']]);
+    expect(originatesTo(answer.request_id, '1005')).to.have.length(1);
   });
 
   it('when type=1 rings a simultaneous list, then phone_to_call rings first, then every number at once, the first to answer wins and each outcome is an attempt', async () => {

@@ -29,6 +29,8 @@ export interface PlaceCall {
    * timeout; a simultaneous list rings all its numbers at once, the first to answer is connected.
    */
   leg2?: { numbers: string[]; seconds: number };
+  /** Leg 1 rings these numbers at once for `seconds` (a FindMe list rung first), through the README's ring-all context; replaces dialFirst there. */
+  leg1?: { numbers: string[]; seconds: number };
 }
 
 /** Call progress after the PBX accepted the call request (SPEC §3 states). */
@@ -40,8 +42,8 @@ export interface CallEvent {
   leg?: 1 | 2;
   /** The PBX's own words, e.g. a hangup cause "17 User busy". */
   cause?: string;
-  /** On the call's last event, when leg 2 rang several numbers at once: how each ended (the PBX's DialStatus). */
-  targets?: { number: string; status: string }[];
+  /** On the call's last event: how each number a leg dialed ended (the PBX's DialStatus), for legs that rang several at once. */
+  targets?: { number: string; status: string; leg: 1 | 2 }[];
 }
 
 /**

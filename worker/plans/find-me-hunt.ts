@@ -41,7 +41,7 @@ function resultOf(event: CallEvent['event']): AttemptResult {
 
 export async function placeFindMeCall(driver: PbxDriver, plan: FindMePlan, call: PlaceCall, observer: HuntObserver, deps: HuntDeps): Promise<CallAccepted> {
   if (plan.type === 1 && plan.strategy === 'simultaneous') return ringAllAfterCaller(driver, plan, call, observer, deps);
-  if (plan.type === 2 && plan.strategy === 'ordered') return new OrderedHunt(driver, plan, call, observer, deps).start();
+  if (plan.type === 2) return new ListFirstHunt(driver, plan, call, observer, deps).start();
   throw new AppError('unsupported_option', `A ${plan.strategy} FindMe list with type=${plan.type} is not supported.`);
 }
 
@@ -53,7 +53,7 @@ async function ringAllAfterCaller(driver: PbxDriver, plan: FindMePlan, call: Pla
     progress(event) {
       const { targets, ...progress } = event;
       const at = utcTime(deps.now());
-      for (const target of targets ?? []) observer.attempt({ called_number: target.number, call_result: RESULT_OF[target.status] ?? 'Failed', 'utc.time': at });
+      for (const target of (targets ?? []).filter((t) => t.leg === 2)) observer.attempt({ called_number: target.number, call_result: RESULT_OF[target.status] ?? 'Failed', 'utc.time': at });
       observer.progress(progress);
     },
     lost: () => observer.lost?.(),
@@ -65,8 +65,12 @@ const PER_NUMBER_ERRORS: ReadonlySet<string> = new Set(['pbx_error', 'number_not
 
 type Turn = { kind: 'answered' } | { kind: 'ended'; result: AttemptResult; error?: AppError } | { kind: 'unknown'; error: AppError };
 
-/** type 2, ordered: the list in turn, then `no_answer_phone` in its place, each ringing phone_to_call once answered. */
-class OrderedHunt {
+/**
+ * type 2: the list first, then `no_answer_phone` in its place, whoever answers hearing phone_to_call
+ * ring. An ordered list is one turn per number; a simultaneous one is one turn ringing every number
+ * at once (the README's ring-all context: the first to answer wins, the PBX stops the others).
+ */
+class ListFirstHunt {
   private accepted: CallAccepted | undefined;
   private claimed = false;
   private readonly attempts: FindMeAttempt[] = [];
@@ -109,8 +113,9 @@ class OrderedHunt {
 
   private async hunt(): Promise<void> {
     let lastError: AppError | undefined;
-    for (const [index, number] of this.plan.numbers.entries()) {
-      const turn = await this.ring(number, index + 1);
+    const turns = this.plan.strategy === 'simultaneous' ? [this.plan.numbers] : this.plan.numbers.map((number) => [number]);
+    for (const [index, numbers] of turns.entries()) {
+      const turn = await this.ring(numbers, index + 1);
       if (turn.kind === 'answered') return;
       if (turn.kind === 'unknown') return this.stop(turn.error);
       lastError = turn.error ?? lastError;
@@ -119,7 +124,7 @@ class OrderedHunt {
     fallbacks.catch((err: unknown) => this.log.error({ err }, 'no-answer fallbacks failed'));
     const phone = this.plan.no_answer?.phone;
     if (phone !== undefined) {
-      const turn = await this.ring(phone, this.plan.numbers.length + 1);
+      const turn = await this.ring([phone], turns.length + 1);
       const at = new Date(this.deps.now()).toISOString();
       const result = turn.kind === 'answered' ? 'sent' : 'failed';
       this.observer.fallback({ channel: 'phone', to: phone, result, message: turn.kind === 'answered' ? 'answered and connected to phone_to_call' : turn.kind === 'ended' ? turn.result : turn.error.message, at });
@@ -137,14 +142,16 @@ class OrderedHunt {
     this.observer.progress({ event: 'failed', leg: 1, cause: `hunt stopped: ${error.message}` });
   }
 
-  /** One attempt: resolves once the number answered (the call goes on) or ended without answering. */
-  private async ring(number: string, attempt: number): Promise<Turn> {
+  /** One turn: resolves once someone answered (the call goes on) or every number rung ended without answering. */
+  private async ring(numbers: string[], attempt: number): Promise<Turn> {
+    const first = numbers[0] as string;
     const placed: PlaceCall = {
       ...this.call,
-      dialFirst: number,
+      dialFirst: first,
       dialSecond: this.plan.phone_to_call,
       timeoutSeconds: this.plan.ring_seconds,
       leg2: { numbers: [this.plan.phone_to_call], seconds: this.call.timeoutSeconds },
+      ...(numbers.length > 1 ? { leg1: { numbers, seconds: this.plan.ring_seconds } } : {}),
       ...(attempt === 1 ? {} : { attempt }),
     };
     let answered = false;
@@ -158,10 +165,17 @@ class OrderedHunt {
       resolveTurn(turn);
       return true;
     };
-    const record = (result: AttemptResult) => {
-      const entry = { called_number: number, call_result: result, 'utc.time': utcTime(this.deps.now()) };
-      this.attempts.push(entry);
-      this.observer.attempt(entry);
+    let recorded = false;
+    /** Every number of the turn, once: one rung alone ended as the call did; several, as their own DialEnd says. */
+    const record = (result: AttemptResult, event?: CallEvent) => {
+      if (recorded) return;
+      recorded = true;
+      const ends = new Map((event?.targets ?? []).filter((t) => t.leg === 1).map((t) => [t.number, RESULT_OF[t.status] ?? 'Failed']));
+      for (const number of numbers) {
+        const entry = { called_number: number, call_result: numbers.length > 1 ? (ends.get(number) ?? (result === 'Answered' ? 'No Answer' : result)) : result, 'utc.time': utcTime(this.deps.now()) };
+        this.attempts.push(entry);
+        this.observer.attempt(entry);
+      }
     };
     let claimRefused = false;
     const following: CallObserver = {
@@ -176,19 +190,24 @@ class OrderedHunt {
         }
       },
       progress: (event) => {
-        if (answered) return this.observer.progress(event);
+        const { targets: _targets, ...progress } = event;
+        if (answered) {
+          // Numbers rung at once are known at the call's end (their DialEnds come with its last event).
+          if (isTerminal(event.event)) record('Answered', event);
+          return this.observer.progress(progress);
+        }
         if (event.event === 'first_answered' || event.event === 'connected' || event.event === 'completed') {
           answered = true;
-          record('Answered');
+          if (numbers.length === 1 || event.event === 'completed') record('Answered', event);
           if (event.event !== 'first_answered') this.observer.progress({ event: 'first_answered', leg: 1 });
-          this.observer.progress(event);
+          this.observer.progress(progress);
           return settle({ kind: 'answered' });
         }
-        if (isTerminal(event.event) && settle({ kind: 'ended', result: resultOf(event.event) })) record(resultOf(event.event));
+        if (isTerminal(event.event) && settle({ kind: 'ended', result: resultOf(event.event) })) record(resultOf(event.event), event);
       },
       lost: () => {
         // DialogTech's words have no "unknown": Failed, and the request's last event says why the hunt stopped.
-        if (!answered && settle({ kind: 'unknown', error: new AppError('pbx_unreachable', `the PBX connection dropped while ${number} was rung`) })) record('Failed');
+        if (!answered && settle({ kind: 'unknown', error: new AppError('pbx_unreachable', `the PBX connection dropped while ${numbers.join(', ')} rang`) })) record('Failed');
         this.observer.lost?.();
       },
     };

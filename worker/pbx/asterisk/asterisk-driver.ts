@@ -15,7 +15,7 @@ import { CallRegistry } from './call-registry.js';
 import { type AmiSend, DialAsResolver } from './dial-as-lookup.js';
 import { DialplanSubroutine } from './dialplan-subroutine.js';
 import { SIP_HEADER_SUBROUTINE } from './endpoint-call-options.js';
-import { assertPlaceable, buildOriginate, channelIds } from './originate-action.js';
+import { assertPlaceable, buildOriginate, channelIds, RING_ALL_CONTEXT } from './originate-action.js';
 import { queueAgents } from './queue-agents.js';
 import { recordingPlan, recordingSubroutine } from './recording.js';
 
@@ -61,6 +61,7 @@ export function createAsteriskDriver(
   const resolver = new DialAsResolver(settings, send, { ttlMs: tuning.lookupTtlMs });
   const recordingCheck = recordingSubroutine(settings, send, tuning.lookupTtlMs);
   const sipHeaderCheck = new DialplanSubroutine(SIP_HEADER_SUBROUTINE, 'SIP header subroutine', 'custom_sip_headers.out', send, tuning.lookupTtlMs);
+  const ringAllCheck = new DialplanSubroutine(RING_ALL_CONTEXT, 'FindMe ring-all context', 'A simultaneous FindMe list with type=2', send, tuning.lookupTtlMs);
 
   async function placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted> {
     assertPlaceable(call);
@@ -69,6 +70,7 @@ export function createAsteriskDriver(
     const recording = call.record === undefined ? undefined : recordingPlan(settings, call.requestId);
     if (recording) await recordingCheck.ensure();
     if (Object.keys(call.endpoint?.sip_headers ?? {}).length > 0) await sipHeaderCheck.ensure();
+    if (call.leg1 !== undefined) await ringAllCheck.ensure();
     const actionId = `c2c-${randomUUID()}`;
     const headers = buildOriginate({
       call,
@@ -119,7 +121,7 @@ export function createAsteriskDriver(
     try {
       await connection.ready();
       const lookups = await resolver.probe();
-      const subroutines = [await recordingCheck.describe(), await sipHeaderCheck.describe()];
+      const subroutines = [await recordingCheck.describe(), await sipHeaderCheck.describe(), await ringAllCheck.describe()];
       return { ok: lookups.ok, detail: `Logged in (${connection.banner ?? 'no banner'}); ${lookups.detail}; ${subroutines.join('; ')}` };
     } catch (err) {
       const appError = err instanceof AppError ? err : new AppError('internal_error', undefined, { cause: err });

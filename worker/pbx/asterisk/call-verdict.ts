@@ -138,18 +138,25 @@ export function callIsOver(facts: CallFacts, ids: CallIds): boolean {
   return status === 'CANCEL' || status === 'BUSY' || status === 'NOANSWER';
 }
 
-/** The verdict from everything known, with how each leg-2 number ended when several were rung at once. */
+/** The verdict from everything known, with how each number ended when a leg rang several at once. */
 export function verdict(facts: CallFacts, ids: CallIds): CallEvent {
   const event = legVerdict(facts, ids);
-  const targets = leg2Targets(facts, ids);
-  return targets.length > 1 ? { ...event, targets } : event;
+  const first = dialTargets(facts, ids.leg2, 1);
+  const second = dialTargets(facts, ids.leg1, 2);
+  // Only a leg that rang a list says how each number ended (a plain call's one leg-2 dial is its verdict already).
+  const targets = [...first, ...(second.length > 1 ? second : [])];
+  return targets.length > 0 ? { ...event, targets } : event;
 }
 
-/** Each leg-2 dial by the number its Local channel names (`Local/<number>@context-…`) and its DialStatus. */
-function leg2Targets(facts: CallFacts, ids: CallIds): { number: string; status: string }[] {
+/**
+ * The Local channels one channel dialed, by the number each names (`Local/<number>@context-…`), with
+ * their DialStatus: leg 1's `;2` half dials a list rung first at once (the README's ring-all context),
+ * leg 1's `;1` half dials leg 2 (one number, or several with Dial's `&`).
+ */
+function dialTargets(facts: CallFacts, caller: string, leg: 1 | 2): { number: string; status: string; leg: 1 | 2 }[] {
   return [...facts.dials.entries()].flatMap(([dest, dial]) => {
-    const number = dial.caller === ids.leg1 ? /^Local\/([^@]+)@/i.exec(facts.channels.get(dest)?.name ?? '')?.[1] : undefined;
-    return number === undefined ? [] : [{ number, status: (dial.status ?? 'NOANSWER').toUpperCase() }];
+    const number = dial.caller === caller ? /^Local\/([^@]+)@/i.exec(facts.channels.get(dest)?.name ?? '')?.[1] : undefined;
+    return number === undefined ? [] : [{ number, status: (dial.status ?? 'NOANSWER').toUpperCase(), leg }];
   });
 }
 

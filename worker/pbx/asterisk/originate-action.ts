@@ -11,7 +11,7 @@
 import { AppError } from '../../../shared/errors.js';
 import type { PlaceCall } from '../pbx-driver.js';
 import type { AmiHeader } from './ami-codec.js';
-import { callVariables } from './channel-variables.js';
+import { callVariables, variableHeader } from './channel-variables.js';
 import { dialData, warningPrompts } from './dial-data.js';
 import { endpointOriginate } from './endpoint-call-options.js';
 import type { RecordingPlan } from './recording.js';
@@ -48,6 +48,9 @@ export function assertPlaceable(call: PlaceCall): void {
   if (!NUMBER.test(call.dialFirst)) throw bad('dial_first');
   if (!NUMBER.test(call.dialSecond)) throw bad('dial_second');
   if (!NUMBER.test(call.dialAs)) throw bad('dial_as');
+  for (const leg of [call.leg1, call.leg2]) {
+    if (leg !== undefined && (!leg.numbers.every((number) => NUMBER.test(number)) || !(leg.seconds >= 1 && leg.seconds <= 120))) throw bad('list of numbers');
+  }
   if (!Number.isInteger(call.timeoutSeconds) || call.timeoutSeconds < 1 || call.timeoutSeconds > 120) {
     throw bad('timeout');
   }
@@ -102,10 +105,37 @@ export function leg2CallerId(plan: Pick<OriginatePlan, 'call' | 'callerIdNumber'
   return firstCallerId === undefined ? undefined : plan.callerIdNumber;
 }
 
+/** The README's ring-all context: its `s` extension Dials `${C2C_RINGALL}` for `${C2C_RING}` seconds. */
+export const RING_ALL_CONTEXT = 'c2c-relay-ringall';
+
+/** A Dial target may not carry what Dial's argument parser gives a meaning to (`&` `,` `(` `)` `^` `|` …). */
+const DIAL_TARGET = /^[A-Za-z0-9_+*#/.@-]{1,120}$/;
+
+function leg1Channel(plan: OriginatePlan, number: string): string {
+  return plan.channelTemplate.replaceAll('{dial_first}', number).replaceAll('{context}', plan.context);
+}
+
+/**
+ * Leg 1 as Asterisk is asked to ring it: the channel template for dial_first, or, for a list rung
+ * first at once, the ring-all context with the list's channels (each from the template) in a
+ * variable its Dial reads; the `;2` half of the Local channel has the Originate's variables.
+ */
+function leg1Of(plan: OriginatePlan): { channel: string; timeoutSeconds: number; variables: AmiHeader[] } {
+  const { call } = plan;
+  if (call.leg1 === undefined) return { channel: leg1Channel(plan, call.dialFirst), timeoutSeconds: call.timeoutSeconds, variables: [] };
+  const targets = call.leg1.numbers.map((number) => leg1Channel(plan, number));
+  if (!targets.every((target) => DIAL_TARGET.test(target))) throw new AppError('invalid_request', 'Invalid channel for a number rung at once.');
+  return {
+    channel: `Local/s@${RING_ALL_CONTEXT}`,
+    timeoutSeconds: call.leg1.seconds,
+    variables: [variableHeader('C2C_RINGALL', targets.join('&'), 'FindMe list'), variableHeader('C2C_RING', String(call.leg1.seconds), 'ring_seconds')],
+  };
+}
+
 export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
   const { call, recording } = plan;
   const ids = channelIds(call.requestId, call.attempt);
-  const channel = plan.channelTemplate.replaceAll('{dial_first}', call.dialFirst).replaceAll('{context}', plan.context);
+  const leg1 = leg1Of(plan);
   const forced = leg2CallerId(plan);
   const endpoint = endpointOriginate(call.endpoint, plan.freepbx);
   const data = dialData({
@@ -123,16 +153,17 @@ export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
   return [
     ['Action', 'Originate'],
     ['ActionID', plan.actionId],
-    ['Channel', channel],
+    ['Channel', leg1.channel],
     ['Context', plan.context],
     ['Exten', call.dialSecond],
     ['Priority', '1'],
-    ['Timeout', String(call.timeoutSeconds * 1000)],
+    ['Timeout', String(leg1.timeoutSeconds * 1000)],
     // Leg 1's caller ID and connected line: what the dial_first phone shows.
     ['CallerID', buildCallerId(plan.callerIdName, call.firstCallerId ?? plan.callerIdNumber)],
     ['Application', 'Dial'],
     ['Data', data],
     ...callVariables(call, plan.freepbx),
+    ...leg1.variables,
     ...endpoint.variables,
     ['Async', 'true'],
     ['ChannelId', ids.leg1],
