@@ -145,6 +145,13 @@ export interface AmiDoubleOptions {
    */
   ringAllContext?: string;
   /**
+   * A context installed as the README's Click-to-FindMe "phone_to_call first, then the list in
+   * turn" context (leg2-hunt.ts): leg 1's Dial of `Local/s@<huntContext>` rings C2C_HUNT_1 …
+   * C2C_HUNT_<C2C_HUNT_COUNT> one after the other, C2C_RING s each; it must also be in `dialplan`
+   * with an `s` extension. Its targets' outcomes come from `leg2Outcomes`.
+   */
+  huntContext?: string;
+  /**
    * Tone names of the channels' indications.conf zone, for Dial `r(tone)` (default: those every
    * zone of indications.conf.sample has). An unknown tone makes Dial warn and indicate ringing.
    */
@@ -197,6 +204,9 @@ export const SIP_HEADER_SUBROUTINE = 'c2c-relay-sip-headers';
 /** The README's Click-to-FindMe ring-all context, as the sandbox PBX has it installed. */
 export const RING_ALL_CONTEXT = 'c2c-relay-ringall';
 
+/** The README's Click-to-FindMe hunt context (the list in turn, after phone_to_call), as the sandbox PBX has it installed. */
+export const HUNT_CONTEXT = 'c2c-relay-hunt';
+
 /** The tones every zone of Asterisk's indications.conf.sample defines. */
 export const STANDARD_TONES = ['dial', 'busy', 'ring', 'congestion', 'callwaiting', 'dialrecall', 'record', 'info', 'stutter'];
 
@@ -217,10 +227,11 @@ export function sandboxAmiOptions(): AmiDoubleOptions {
     channelVars: ['C2C_ID'],
     // FreePBX's default trunk ring time: far longer than any click-to-call `timeout`.
     globals: { TRUNK_RING_TIMER: '300' },
-    dialplan: { ...FREEPBX_DIALPLAN, [RECORDING_SUBROUTINE]: ['s'], [SIP_HEADER_SUBROUTINE]: ['s'], [RING_ALL_CONTEXT]: ['s'] },
+    dialplan: { ...FREEPBX_DIALPLAN, [RECORDING_SUBROUTINE]: ['s'], [SIP_HEADER_SUBROUTINE]: ['s'], [RING_ALL_CONTEXT]: ['s'], [HUNT_CONTEXT]: ['s'] },
     recordingSubroutine: RECORDING_SUBROUTINE,
     sipHeaderSubroutine: SIP_HEADER_SUBROUTINE,
     ringAllContext: RING_ALL_CONTEXT,
+    huntContext: HUNT_CONTEXT,
     // The same numbers behave alike when they ring first: a FindMe list rings its numbers as leg 1.
     leg1Outcomes: {
       '5550101': { kind: 'noanswer' },

@@ -196,8 +196,17 @@ function wins(core: DoubleCore, leg: RingAllLeg1, winner: Target, losers: Target
   two.vars.DIALSTATUS = 'ANSWER';
   core.emitInOrder(dialThread);
   core.emit([step('dial', core.events.dialEnd(two, winner.party.one, 'ANSWER')), ...tails]);
-  const { one, two: winnerTwo } = winner.party;
-  const withWinnerEnd: DoubleCore = {
+  return { holdMs: winner.outcome.kind === 'answer' ? winner.outcome.holdMs : undefined, core: endsWithCall(core, winner.party) };
+}
+
+/**
+ * The core to end a call with when a Local channel's `;2` half (running Dial in a README context)
+ * is bridged with the `winner` it dialed: when the call ends, the winner hangs up too (16), its
+ * `;2` half first, after the other halves. Also used by the README's hunt context (leg2-hunt.ts).
+ */
+export function endsWithCall(core: DoubleCore, winner: Party): DoubleCore {
+  const { one, two: winnerTwo } = winner;
+  return {
     ...core,
     callEnded(call) {
       const [soft, twoDown] = goesDown(core, winnerTwo as ChannelInfo, CAUSE.normal, { soft: 16 });
@@ -206,5 +215,4 @@ function wins(core: DoubleCore, leg: RingAllLeg1, winner: Target, losers: Target
       core.callEnded(call);
     },
   };
-  return { holdMs: winner.outcome.kind === 'answer' ? winner.outcome.holdMs : undefined, core: withWinnerEnd };
 }

@@ -3,7 +3,8 @@
  * a and e show it: a Local pair whose result is a DialEnd on leg 1's channel, then the end of the
  * call. Leg 1's party may hang up first (its outcome's `holdMs`); while leg 2 still rings that
  * gives DialEnd CANCEL (no live transcript has it: modelled on a and e). A Dial with several `&`
- * targets rings them all at once instead (ring-all.ts); the events of both are in leg2-events.ts.
+ * targets rings them all at once instead (ring-all.ts), and the README's hunt context rings its list
+ * in turn (leg2-hunt.ts); the events of all are in leg2-events.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { CallOutcome } from './ami-double-options.js';
@@ -11,6 +12,7 @@ import type { DoubleCore } from './ami-session.js';
 import { type LegRequest, type Party, partyComesUp } from './call-parts.js';
 import { dialStatusWithoutAnswer } from './dial-status.js';
 import { answers, calleeFails, cancelled, dialReturns, joins, type Leg2, leg1Ends, newCallee, ringback, talkThenEnd } from './leg2-events.js';
+import { hunts, startHunt } from './leg2-hunt.js';
 import { placeLeg2 } from './leg2-placement.js';
 import type { ReceivedCall } from './received-call.js';
 import { startRingAll } from './ring-all.js';
@@ -32,6 +34,7 @@ export function startLeg2(
   call: ReceivedCall,
 ): Header[][] {
   if ((req.dial?.targets.length ?? 1) > 1) return startRingAll(core, req, a, cid, leg1HoldMs, call);
+  if (hunts(core, req)) return startHunt(core, req, a, cid, leg1HoldMs, call);
   const placed = placeLeg2(core, req, cid);
   const { outcome } = placed;
   const { party: b, received } = newCallee(core, req, a, placed);

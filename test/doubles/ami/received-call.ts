@@ -66,6 +66,8 @@ export interface ReceivedCall {
   targets?: TargetReceived[];
   /** Only for leg 1 to the README's ring-all context (leg1-ring-all.ts): every target its Dial rang, in Dial order. */
   leg1Targets?: TargetReceived[];
+  /** Only for leg 2 to the README's hunt context (leg2-hunt.ts): every target it rang, in the order it rang them. */
+  hunt?: TargetReceived[];
   /** The DIALSTATUS leg 2's Dial left on leg 1 (ANSWER, BUSY, CONGESTION, CHANUNAVAIL, NOANSWER, CANCEL) once it returned. */
   dialStatus?: string;
   recording?: RecordingReceived;
