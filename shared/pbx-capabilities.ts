@@ -78,13 +78,12 @@ export function unsupportedOptions(kind: PbxKind, asked: AskedOptions, facts: Co
 
 /**
  * Which FindMe calls each kind can place, as `<type>:<strategy>` (SPEC §9): type 2 rings the list
- * first, type 1 phone_to_call first. Asterisk hunts an ordered list as one call per number, rings a
- * simultaneous list first through the README's ring-all context and after phone_to_call with one Dial;
- * ringing a list in turn after phone_to_call answered would need the relay to bridge calls itself,
- * which is not built yet.
+ * first, type 1 phone_to_call first. Asterisk hunts a list rung first as one call per number (in
+ * turn) or through the README's ring-all context (at once), and a list rung after phone_to_call on
+ * leg 2 with one Dial (at once) or through the README's hunt context (in turn).
  */
 const FINDME_CALLS: Record<PbxKind, readonly string[]> = {
-  asterisk: ['2:ordered', '2:simultaneous', '1:simultaneous'],
+  asterisk: ['2:ordered', '2:simultaneous', '1:simultaneous', '1:ordered'],
   switchvox: ['2:ordered'],
   other: [],
 };

@@ -40,7 +40,7 @@ export const FINDME_FIELD_DESCRIPTIONS: Partial<Record<FindMeField, string>> = {
   dial_as: 'Extension the call is placed as (caller ID, outbound route, permissions). Default: the first of the list\'s numbers, then `phone_to_call`, that is one of the PBX\'s extensions (the policy\'s `extensions` pattern); if none is, the list\'s first number.',
   type: [
     'The order of the call. `1` (default): `phone_to_call` is rung first (`timeout` seconds); once it answers, the list. `2`: the list first; whoever answers is connected to `phone_to_call`, which rings `timeout` seconds.',
-    'What each PBX can hunt: Asterisk `type=1` with a `simultaneous` list and `type=2` with an `ordered` list; Switchvox `type=2` with an `ordered` list (one call per number); the `other` PBX nothing (it reports no call progress). Anything else: `unsupported_option`, before anything is dialed.',
+    'What each PBX can hunt: Asterisk every `type` with either `strategy` (a `simultaneous` list with `type=2` and an `ordered` one with `type=1` through the README\'s `c2c-relay-ringall` and `c2c-relay-hunt` contexts); Switchvox `type=2` with an `ordered` list (one call per number); the `other` PBX nothing (it reports no call progress). Anything else: `unsupported_option`, before anything is dialed.',
     'Every number tried and how it ended is in the status document\'s `attempts`.',
   ].join(' '),
   no_answer_email: [

@@ -25,7 +25,8 @@ describe('clicktofindme end to end with Asterisk (AMI double)', function () {
       ...options,
       // The list, rung first (type 2): 1002 never answers, 1003 is busy, 1004 and 1005 answer.
       leg1Outcomes: { '1002': { kind: 'noanswer' }, '1003': { kind: 'busy' } },
-      leg2Outcomes: { ...options.leg2Outcomes, '5550100': { kind: 'answer', holdMs: 300 }, '5550104': { kind: 'answer', ringMs: 200, holdMs: 300 } },
+      // The same numbers rung after phone_to_call (type 1): 1002 never answers, 1003 is busy, 1004 answers.
+      leg2Outcomes: { ...options.leg2Outcomes, '5550100': { kind: 'answer', holdMs: 300 }, '5550104': { kind: 'answer', ringMs: 200, holdMs: 300 }, '1002': { kind: 'noanswer' }, '1003': { kind: 'busy' } },
       timing: { ringMs: 20, holdMs: 300 },
     });
     ({ apiKey, accountId } = await provision(relay, 'asterisk', { host: '127.0.0.1', port: ami.port, username: 'relay', secret: 'relaysecret' }, { allow_first: ['^55501'] }));
@@ -117,6 +118,20 @@ describe('clicktofindme end to end with Asterisk (AMI double)', function () {
     expect(final.events.map((e) => e.event)).to.deep.equal(['queued', 'dispatching', 'accepted', 'first_answered', 'connected', 'completed']);
   });
 
+  it('when type=1 hunts an ordered list, then phone_to_call rings first, then each number in turn through the hunt context, and each is an attempt', async () => {
+    const answer = await findMe({ findme_id: 'hunt', phone_to_call: '5550100', type: '1' });
+    expect(answer.status, JSON.stringify(answer.errors)).to.equal('success');
+    await eventually(async () => expect((await doc(answer.status_url)).state).to.equal('completed'), { timeoutMs: 12000 });
+    const final = await doc(answer.status_url);
+    const sent = ami.originates().filter((o) => JSON.stringify(o).includes(answer.request_id));
+    expect(sent, 'one Originate for the whole hunt').to.have.length(1);
+    const wire = JSON.stringify(sent[0]);
+    expect(wire).to.contain('Local/5550100@').and.contain('Local/s@c2c-relay-hunt,20');
+    expect(wire).to.contain('__C2C_HUNT_COUNT=3').and.contain('__C2C_HUNT_1=Local/1002@from-internal').and.contain('__C2C_HUNT_3=Local/1004@from-internal').and.contain('__C2C_RING=5');
+    expect(final.attempts?.map((a) => [a.called_number, a.call_result])).to.deep.equal([['1002', 'No Answer'], ['1003', 'Busy'], ['1004', 'Answered']]);
+    expect(final.events.map((e) => e.event)).to.deep.equal(['queued', 'dispatching', 'accepted', 'first_answered', 'connected', 'completed']);
+  });
+
   it('when the parameters are wrong, then each is refused clearly and nothing is dialed', async () => {
     const before = ami.originates().length;
     const cases: [Record<string, string>, RegExp][] = [
@@ -125,7 +140,6 @@ describe('clicktofindme end to end with Asterisk (AMI double)', function () {
       [{ findme_id: 'hunt', phone_to_call: '5550100', type: '3' }, /type must be 1/],
       [{ findme_id: 'hunt', phone_to_call: '5550100', type: '2', no_answer_email: 'a@example.com\r\nBcc: x@example.com' }, /no_answer_email must be one email address/],
       [{ findme_id: 'hunt', phone_to_call: '911', type: '2' }, /not allowed/],
-      [{ findme_id: 'hunt', phone_to_call: '5550100', type: '1' }, /unsupported|not supported/],
       [{ findme_id: 'outside', phone_to_call: '5550100', type: '2' }, /dial_as is required/],
       // Not an extension of the PBX: found out by the worker before the first number is rung, and the hunt goes no further.
       [{ findme_id: 'hunt', phone_to_call: '5550100', type: '2', dial_as: '1999', no_answer_phone: '1005' }, /dial_as extension does not exist/],

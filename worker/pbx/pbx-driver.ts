@@ -26,9 +26,10 @@ export interface PlaceCall {
   /**
    * Who leg 2 rings and for how long, when that is not dialSecond for timeoutSeconds: a FindMe
    * attempt rings its number for the list's ring time and then phone_to_call for the caller's
-   * timeout; a simultaneous list rings all its numbers at once, the first to answer is connected.
+   * timeout; a simultaneous list rings all its numbers at once, the first to answer is connected;
+   * `inTurn` rings them one after the other, `seconds` each, until one answers (the README's hunt context).
    */
-  leg2?: { numbers: string[]; seconds: number };
+  leg2?: { numbers: string[]; seconds: number; inTurn?: boolean };
   /** Leg 1 rings these numbers at once for `seconds` (a FindMe list rung first), through the README's ring-all context; replaces dialFirst there. */
   leg1?: { numbers: string[]; seconds: number };
 }

@@ -5,8 +5,9 @@
  *
  * - type 2, ordered: each number in turn, as its own call to phone_to_call (the number rings
  *   `ring_seconds`; when it answers, phone_to_call rings `timeout`); then the no-answer fallbacks.
- * - type 1, simultaneous: phone_to_call first; once it answers, every number at once (Dial's `&`:
- *   the first to answer is connected, the PBX stops the others).
+ * - type 1: phone_to_call first; once it answers, the list on leg 2: every number at once (Dial's
+ *   `&`: the first to answer is connected, the PBX stops the others), or in turn through the
+ *   README's hunt context (the PBX rings each number `ring_seconds` until one answers).
  */
 import type { Logger } from 'pino';
 import type { CallPlan } from '../../shared/call-job.js';
@@ -40,14 +41,15 @@ function resultOf(event: CallEvent['event']): AttemptResult {
 }
 
 export async function placeFindMeCall(driver: PbxDriver, plan: FindMePlan, call: PlaceCall, observer: HuntObserver, deps: HuntDeps): Promise<CallAccepted> {
-  if (plan.type === 1 && plan.strategy === 'simultaneous') return ringAllAfterCaller(driver, plan, call, observer, deps);
+  if (plan.type === 1) return listAfterCaller(driver, plan, call, observer, deps);
   if (plan.type === 2) return new ListFirstHunt(driver, plan, call, observer, deps).start();
   throw new AppError('unsupported_option', `A ${plan.strategy} FindMe list with type=${plan.type} is not supported.`);
 }
 
-/** type 1, simultaneous: one call; how each number ended comes with the call's last event. */
-async function ringAllAfterCaller(driver: PbxDriver, plan: FindMePlan, call: PlaceCall, observer: HuntObserver, deps: HuntDeps): Promise<CallAccepted> {
-  const placed: PlaceCall = { ...call, dialFirst: plan.phone_to_call, dialSecond: plan.numbers[0] as string, leg2: { numbers: plan.numbers, seconds: plan.ring_seconds } };
+/** type 1: one call, the list on leg 2 (all at once, or in turn through the hunt context); how each number ended comes with the call's last event. */
+async function listAfterCaller(driver: PbxDriver, plan: FindMePlan, call: PlaceCall, observer: HuntObserver, deps: HuntDeps): Promise<CallAccepted> {
+  const leg2 = { numbers: plan.numbers, seconds: plan.ring_seconds, ...(plan.strategy === 'ordered' ? { inTurn: true } : {}) };
+  const placed: PlaceCall = { ...call, dialFirst: plan.phone_to_call, dialSecond: plan.numbers[0] as string, leg2 };
   return driver.placeCall(placed, {
     dispatching: (data) => observer.dispatching(data),
     progress(event) {

@@ -15,7 +15,7 @@ import { CallRegistry } from './call-registry.js';
 import { type AmiSend, DialAsResolver } from './dial-as-lookup.js';
 import { DialplanSubroutine } from './dialplan-subroutine.js';
 import { SIP_HEADER_SUBROUTINE } from './endpoint-call-options.js';
-import { assertPlaceable, buildOriginate, channelIds, RING_ALL_CONTEXT } from './originate-action.js';
+import { assertPlaceable, buildOriginate, channelIds, HUNT_CONTEXT, RING_ALL_CONTEXT } from './originate-action.js';
 import { queueAgents } from './queue-agents.js';
 import { recordingPlan, recordingSubroutine } from './recording.js';
 
@@ -62,6 +62,7 @@ export function createAsteriskDriver(
   const recordingCheck = recordingSubroutine(settings, send, tuning.lookupTtlMs);
   const sipHeaderCheck = new DialplanSubroutine(SIP_HEADER_SUBROUTINE, 'SIP header subroutine', 'custom_sip_headers.out', send, tuning.lookupTtlMs);
   const ringAllCheck = new DialplanSubroutine(RING_ALL_CONTEXT, 'FindMe ring-all context', 'A simultaneous FindMe list with type=2', send, tuning.lookupTtlMs);
+  const huntCheck = new DialplanSubroutine(HUNT_CONTEXT, 'FindMe hunt context', 'An ordered FindMe list with type=1', send, tuning.lookupTtlMs);
 
   async function placeCall(call: PlaceCall, observer: CallObserver): Promise<CallAccepted> {
     assertPlaceable(call);
@@ -71,6 +72,7 @@ export function createAsteriskDriver(
     if (recording) await recordingCheck.ensure();
     if (Object.keys(call.endpoint?.sip_headers ?? {}).length > 0) await sipHeaderCheck.ensure();
     if (call.leg1 !== undefined) await ringAllCheck.ensure();
+    if (call.leg2?.inTurn === true) await huntCheck.ensure();
     const actionId = `c2c-${randomUUID()}`;
     const headers = buildOriginate({
       call,
@@ -121,7 +123,7 @@ export function createAsteriskDriver(
     try {
       await connection.ready();
       const lookups = await resolver.probe();
-      const subroutines = [await recordingCheck.describe(), await sipHeaderCheck.describe(), await ringAllCheck.describe()];
+      const subroutines = [await recordingCheck.describe(), await sipHeaderCheck.describe(), await ringAllCheck.describe(), await huntCheck.describe()];
       return { ok: lookups.ok, detail: `Logged in (${connection.banner ?? 'no banner'}); ${lookups.detail}; ${subroutines.join('; ')}` };
     } catch (err) {
       const appError = err instanceof AppError ? err : new AppError('internal_error', undefined, { cause: err });

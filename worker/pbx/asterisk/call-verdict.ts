@@ -142,10 +142,15 @@ export function callIsOver(facts: CallFacts, ids: CallIds): boolean {
 export function verdict(facts: CallFacts, ids: CallIds): CallEvent {
   const event = legVerdict(facts, ids);
   const first = dialTargets(facts, ids.leg2, 1);
-  const second = dialTargets(facts, ids.leg1, 2);
+  const second = [...dialTargets(facts, ids.leg1, 2), ...huntCallers(facts).flatMap((caller) => dialTargets(facts, caller, 2))].filter((target) => target.number !== 's');
   // Only a leg that rang a list says how each number ended (a plain call's one leg-2 dial is its verdict already).
   const targets = [...first, ...(second.length > 1 ? second : [])];
   return targets.length > 0 ? { ...event, targets } : event;
+}
+
+/** The `;2` halves of the README's hunt context on leg 2: they Dial the list's numbers in turn. */
+function huntCallers(facts: CallFacts): string[] {
+  return [...facts.channels.entries()].flatMap(([uniqueid, channel]) => (/^Local\/s@c2c-relay-hunt-[^;]*;2$/i.test(channel.name ?? '') ? [uniqueid] : []));
 }
 
 /**

@@ -15,6 +15,8 @@ export interface DialPlan {
   dialSecond: string;
   /** Several leg-2 numbers rung at once (Dial's `&`): the first to answer wins and Dial stops the others. */
   ringAll?: string[];
+  /** Leg 2 is the README's hunt context, which rings the numbers of the call's C2C_HUNT_* variables in turn. */
+  huntContext?: string;
   context: string;
   timeoutSeconds: number;
   /** Caller-ID number leg 2 is placed with (Dial `f()`) when it must differ from leg 1's. */
@@ -72,6 +74,7 @@ export function dialData(plan: DialPlan): string {
   if (plan.ringback?.kind === 'tone') options.push(`r(${safe(plan.ringback.tone, 'ringback tone')})`);
   if (plan.ringback?.kind === 'music') options.push(`m(${safe(plan.ringback.musicClass, 'ringback class')})`);
   const context = safe(plan.context, 'context');
-  const targets = (plan.ringAll ?? [plan.dialSecond]).map((number) => `Local/${safe(number, 'dial_second')}@${context}`);
+  const targets =
+    plan.huntContext !== undefined ? [`Local/s@${safe(plan.huntContext, 'hunt context')}`] : (plan.ringAll ?? [plan.dialSecond]).map((number) => `Local/${safe(number, 'dial_second')}@${context}`);
   return [targets.join('&'), String(plan.timeoutSeconds), ...(options.length > 0 ? [options.join('')] : [])].join(',');
 }

@@ -108,6 +108,27 @@ export function leg2CallerId(plan: Pick<OriginatePlan, 'call' | 'callerIdNumber'
 /** The README's ring-all context: its `s` extension Dials `${C2C_RINGALL}` for `${C2C_RING}` seconds. */
 export const RING_ALL_CONTEXT = 'c2c-relay-ringall';
 
+/** The README's hunt context: leg 2 Dials `${C2C_HUNT_1}` … `${C2C_HUNT_<C2C_HUNT_COUNT>}` in turn, `${C2C_RING}` seconds each. */
+export const HUNT_CONTEXT = 'c2c-relay-hunt';
+
+/** Leg 1's Dial gives a hunt this long beyond its numbers' ring time (each Dial's own setup). */
+const HUNT_MARGIN_SECONDS = 5;
+
+/**
+ * A list rung in turn on leg 2: the hunt context's variables, inherited (`__`) because leg 2 is a
+ * channel leg 1's Dial creates; each number's channel is a Local one in the call's context, as any leg 2.
+ */
+function huntOf(plan: OriginatePlan): { variables: AmiHeader[]; seconds: number } | undefined {
+  const leg2 = plan.call.leg2;
+  if (leg2?.inTurn !== true) return undefined;
+  const variables = [
+    variableHeader('__C2C_HUNT_COUNT', String(leg2.numbers.length), 'FindMe list'),
+    ...leg2.numbers.map((number, i) => variableHeader(`__C2C_HUNT_${i + 1}`, `Local/${number}@${plan.context}`, 'FindMe list')),
+    variableHeader('__C2C_RING', String(leg2.seconds), 'ring_seconds'),
+  ];
+  return { variables, seconds: Math.min(leg2.numbers.length * leg2.seconds + HUNT_MARGIN_SECONDS, 999) };
+}
+
 /** A Dial target may not carry what Dial's argument parser gives a meaning to (`&` `,` `(` `)` `^` `|` …). */
 const DIAL_TARGET = /^[A-Za-z0-9_+*#/.@-]{1,120}$/;
 
@@ -136,13 +157,14 @@ export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
   const { call, recording } = plan;
   const ids = channelIds(call.requestId, call.attempt);
   const leg1 = leg1Of(plan);
+  const hunt = huntOf(plan);
   const forced = leg2CallerId(plan);
   const endpoint = endpointOriginate(call.endpoint, plan.freepbx);
   const data = dialData({
     dialSecond: call.dialSecond,
-    ...(call.leg2 === undefined ? {} : { ringAll: call.leg2.numbers }),
+    ...(call.leg2 === undefined ? {} : hunt === undefined ? { ringAll: call.leg2.numbers } : { huntContext: HUNT_CONTEXT }),
     context: plan.context,
-    timeoutSeconds: call.leg2?.seconds ?? call.timeoutSeconds,
+    timeoutSeconds: hunt?.seconds ?? call.leg2?.seconds ?? call.timeoutSeconds,
     ...(forced === undefined ? {} : { forcedCallerId: forced }),
     ...(recording === undefined
       ? {}
@@ -164,6 +186,7 @@ export function buildOriginate(plan: OriginatePlan): AmiHeader[] {
     ['Data', data],
     ...callVariables(call, plan.freepbx),
     ...leg1.variables,
+    ...(hunt?.variables ?? []),
     ...endpoint.variables,
     ['Async', 'true'],
     ['ChannelId', ids.leg1],
