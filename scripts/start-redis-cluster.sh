@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a throw-away Redis Cluster of real redis-servers: 3 masters and 3 replicas on loopback,
 # AOF with `appendfsync everysec` (as in production), `cluster-node-timeout` 2000 ms so that a
-# failover takes seconds, and prints the seed URLs comma-separated on stdout (masters first):
+# failover takes seconds, `cluster-require-full-coverage no` (as the README recommends), and prints
+# the seed URLs comma-separated on stdout (masters first):
 #   redis://127.0.0.1:12001,redis://127.0.0.1:12002,…
 #
 # Usage: start-redis-cluster.sh DIR         start (a cluster left in DIR by an earlier run is stopped first)
@@ -92,6 +93,10 @@ cluster-config-file $node_dir/nodes.conf
 cluster-node-timeout $NODE_TIMEOUT_MS
 # A replica always tries to take over a dead master, however long ago it last heard from it.
 cluster-replica-validity-factor 0
+# While a dead master's slots wait for its replica to take over, the other masters keep serving
+# theirs; with the default (yes) every node answers CLUSTERDOWN for every key meanwhile. The README
+# recommends it for production too: all the keys of one call live in one slot.
+cluster-require-full-coverage no
 appendonly yes
 appendfsync everysec
 save ""

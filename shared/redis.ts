@@ -66,14 +66,21 @@ export async function waitUntilReady(client: RedisClient, timeoutMs: number): Pr
 /**
  * A Cluster client with the role's behaviour: the offline queue is a Cluster-level option, retries
  * and timeouts are per node. A failover moves slots: MOVED/ASK redirections are followed; while a
- * slot has no master the API gives up within about a second (it answers service_unavailable) and a
+ * slot has no master the API gives up within a few hundred ms (it answers service_unavailable) and a
  * worker keeps trying for half a minute (it waits the failover out). No auto-pipelining on a Cluster:
  * ioredis groups auto-pipelined commands by the slot of their first argument, which for scripts with
  * a variable number of keys and for XGROUP is not a key, and sends them to the wrong node.
  */
 function createCluster(seeds: string, options: RedisOptions, role: RedisRole): Cluster {
   const { enableOfflineQueue, enableAutoPipelining: _notOnACluster, ...perNode } = options as RedisOptions & { enableAutoPipelining?: boolean };
-  const patience = role === 'api' ? { maxRedirections: 5, retryDelayOnClusterDown: 100, retryDelayOnFailover: 100, retryDelayOnTryAgain: 100 } : { maxRedirections: 150, retryDelayOnClusterDown: 200, retryDelayOnFailover: 200, retryDelayOnTryAgain: 200 };
+  // The API gives up quickly while a slot has no master: CLUSTERDOWN is not retried (0), and a
+  // command is retried at most 3 times in all (MOVED to the dead master, its closed connection,
+  // again 100 ms later). With 5 and CLUSTERDOWN retried, ioredis held such a command up to a
+  // second, so a request sent during the switch could be admitted once the replica took over (and
+  // answered after its whole wait), and each retry refreshed the slot map and reopened a connection
+  // to the dead node. Closed connections are still retried: a node connection still being opened
+  // answers the same, e.g. to BullMQ's one INFO at start-up, whose failure would disable its queue.
+  const patience = role === 'api' ? { maxRedirections: 3, retryDelayOnClusterDown: 0, retryDelayOnFailover: 100, retryDelayOnTryAgain: 100 } : { maxRedirections: 150, retryDelayOnClusterDown: 200, retryDelayOnFailover: 200, retryDelayOnTryAgain: 200 };
   const nodes = seeds.split(',').map((seed) => {
     const url = new URL(seed);
     return { host: url.hostname, port: Number(url.port || 6379) };

@@ -182,7 +182,8 @@ export class CallPlacement {
    */
   private async cancelOrLater(requestId: string, accountId: string, error: StatusError): Promise<CallAnswer> {
     try {
-      return await this.cancel(requestId, accountId, error);
+      // Bounded like admission: the answer never waits for a master that is down (the cancel may still land; the settle below runs it again, harmlessly).
+      return await within(this.cancel(requestId, accountId, error), ANSWER_WITHIN_MS);
     } catch (err) {
       if (!isReplyLost(err) && !isRedisDown(err)) throw err;
       this.settleLater(requestId, accountId, error);
@@ -281,7 +282,7 @@ const CLAIMED_THEN_SILENT: StatusError = {
   message: 'A worker claimed the call and then stopped while Redis was failing. It was not retried, so that no phone rings twice; the call may or may not have been placed.',
 };
 
-/** How long admission may take before the API answers service_unavailable (and settles the call later). */
+/** How long admission, or the cancel after a wait, may take before the API answers (and settles the call later). */
 const ANSWER_WITHIN_MS = 1000;
 
 /** The account can place this call: the PBX is configured, the policy allows both numbers, and the options are possible and allowed. */

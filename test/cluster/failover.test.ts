@@ -25,6 +25,8 @@ interface OthersCounts {
   others_probes: number;
   others_answers: Record<string, number>;
   others_slow: number;
+  /** The slowest of them, from its write (not asserted: each is held to its own bound by `slow`). */
+  others_max_ms: number;
 }
 
 const OTHERS_MAY_ANSWER = new Set(['success', 'service_unavailable', 'pbx_timeout']);
@@ -119,7 +121,7 @@ describe('fault cluster-failover: when the master of a shard is killed (-9) unde
     failures = downFailures(onVictim, outage);
     writeAroundOutage(onVictim, outage, rig.logDir);
     const othersMet = otherProbed.filter((r) => r.sentAt > killedAt + 100 && r.sentAt < outage.restartedAt - 100);
-    others = { others_probes: othersMet.length, others_answers: {}, others_slow: othersMet.filter(slow).length };
+    others = { others_probes: othersMet.length, others_answers: {}, others_slow: othersMet.filter(slow).length, others_max_ms: Math.max(0, ...othersMet.map((r) => (r.answeredAt ?? Date.now()) - r.sentAt)) };
     for (const r of othersMet) others.others_answers[outcomeOf(r)] = (others.others_answers[outcomeOf(r)] ?? 0) + 1;
 
     // Every web gets a call of the killed shard accepted again, by itself.
