@@ -26,6 +26,8 @@ Environment: C2C_ADMIN_URL (default http://localhost:8080), ADMIN_TOKEN (require
   c2c-admin findme put <account_id> <findme_id> (--json '<list>' | --file <list.json>)
   c2c-admin findme get|delete <account_id> <findme_id>
   c2c-admin findme list <account_id>
+  c2c-admin sms-gateway set <account_id> (--json '<gateway>' | --file <gateway.json>)
+  c2c-admin sms-gateway get|delete <account_id>
   c2c-admin requests <account_id> [--limit <n>] [--before <unix_ms>] [--ref <ref>] [--state <state>]
                      [--since <unix_s|iso>] [--until <unix_s|iso>] [--format csv|ndjson]
   c2c-admin webhooks set <account_id> (--json '[{"url":…,"events":["state_changed"]}]' | --file <list.json>)
@@ -148,6 +150,13 @@ export function toCall(argv: string[]): Call {
     case 'findme put':
       need(a, b);
       return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/${ACCOUNT_RESOURCES[group as string]}/${enc(b as string)}`, body: settings() };
+    case 'sms-gateway set':
+      need(a);
+      return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/sms-gateway`, body: settings() };
+    case 'sms-gateway get':
+    case 'sms-gateway delete':
+      need(a);
+      return { method: action === 'get' ? 'GET' : 'DELETE', path: `/admin/v1/accounts/${enc(a as string)}/sms-gateway` };
     case 'policy set':
       need(a);
       return { method: 'PUT', path: `/admin/v1/accounts/${enc(a as string)}/policy`, body: settings() };

@@ -1,4 +1,4 @@
-/** The `c2c-admin agent-queue` and `c2c-admin findme` commands map to the admin API. */
+/** The `c2c-admin agent-queue`, `findme` and `sms-gateway` commands map to the admin API. */
 import { expect } from 'chai';
 import { toCall } from '../../api/cli/c2c-admin.js';
 
@@ -17,6 +17,13 @@ describe('c2c-admin agent-queue and findme', () => {
     expect(toCall(['findme', 'get', 'acct_1', 'a/b'])).to.deep.equal({ method: 'GET', path: '/admin/v1/accounts/acct_1/findme/a%2Fb' });
     expect(toCall(['findme', 'delete', 'acct_1', 'desk'])).to.deep.equal({ method: 'DELETE', path: '/admin/v1/accounts/acct_1/findme/desk' });
     expect(toCall(['findme', 'list', 'acct_1'])).to.deep.equal({ method: 'GET', path: '/admin/v1/accounts/acct_1/findme' });
+  });
+
+  it('when each sms-gateway command is given, then it names the matching admin call', () => {
+    const gateway = { url: 'https://sms.example.com/send', body: '{"to":"{to}","text":"{text}"}' };
+    expect(toCall(['sms-gateway', 'set', 'acct_1', '--json', JSON.stringify(gateway)])).to.deep.equal({ method: 'PUT', path: '/admin/v1/accounts/acct_1/sms-gateway', body: gateway });
+    expect(toCall(['sms-gateway', 'get', 'acct_1'])).to.deep.equal({ method: 'GET', path: '/admin/v1/accounts/acct_1/sms-gateway' });
+    expect(toCall(['sms-gateway', 'delete', 'acct_1'])).to.deep.equal({ method: 'DELETE', path: '/admin/v1/accounts/acct_1/sms-gateway' });
   });
 
   it('when the id or the settings are missing, then the usage or the way to give them is shown', () => {
