@@ -52,4 +52,8 @@ Click-to-FindMe (every attempt is listed in the status document):
     $findme&$after_hours
   type=1, "everyone" at once: 5550100 answers first, then 5550101, 5550102 and 1001 ring together: 5550102 is busy, 1001 answers, 5550101 stops ringing
     $findme&findme_id=everyone&type=1&phone_to_call=5550100
+  type=2, "everyone" at once (the README's c2c-relay-ringall context): the three ring together, 1001 answers and hears 5550100 ring
+    $findme&findme_id=everyone&type=2&phone_to_call=5550100
+  type=1, "front-desk" in turn (the README's c2c-relay-hunt context): 5550100 answers, then 5550101 rings out, 5550102 is busy, 1001 answers
+    $findme&findme_id=front-desk&type=1&phone_to_call=5550100
 TXT
