@@ -14,7 +14,10 @@
  * - fixed: the relay at BENCH_FIXED_RATE req/s (default 1000), open loop, AMI double;
  * - light: the relay and the naive relay at BENCH_LIGHT_RATE req/s (default 200), open loop,
  *   against the instant HTTP PBX;
- * - memory: Redis bytes per status document; scaling: 1–2 web × 1–2 worker processes.
+ * - memory: Redis bytes per status document; scaling: 1–2 web × 1–2 worker processes;
+ * - cluster (only when named): the full round trip spread over several accounts, 1 shard on the
+ *   bench's Redis against 3 shards on a 3-master Redis Cluster, with each master's share of the
+ *   commands (cluster-scenario.ts).
  * BENCH_DURATION (s, default 10) and BENCH_CONNECTIONS (default 50) tune the load; BENCH_NODE runs
  * every started process on another Node binary (the load generator stays on the bench's Node);
  * BENCH_VERBOSE=1 also prints the web's heap spaces and where Redis memory goes (a sample document,
@@ -29,9 +32,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CALL_QUEUE, queuePrefix } from '../../shared/call-job.js';
+import { clusterScenario } from './cluster-scenario.js';
 import { openLoop } from './open-loop.js';
 import { BENCH_NODE, cpuMs, freePort, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
-import { formatReport, type CpuPerRequest, type Row, type RowKind } from './report.js';
+import { formatReport, ROUND_TRIP_AMI, type CpuPerRequest, type Row, type RowKind } from './report.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -40,13 +44,14 @@ const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 1000);
 const OPEN_LOOP_SOCKETS = 256;
 /** A second fixed rate well below saturation: the latency a user sees when the relay has headroom. */
 const LIGHT_RATE = Number(process.env.BENCH_LIGHT_RATE ?? 200);
-/** Comma list of scenarios to run (see the header); all by default. */
+/** Comma list of scenarios to run (see the header); all by default, except those run only when named. */
 const ONLY = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
-const wanted = (name: string) => ONLY === undefined || ONLY.includes(name);
+const ONLY_WHEN_NAMED = ['cluster'];
+const wanted = (name: string) => (ONLY === undefined ? !ONLY_WHEN_NAMED.includes(name) : ONLY.includes(name));
 const ADMIN_TOKEN = randomBytes(24).toString('base64url');
 const logDir = mkdtempSync(join(tmpdir(), 'c2c-bench-'));
 
-interface Relay {
+export interface Relay {
   webs: Child[];
   workers: Child[];
   ports: number[];
@@ -63,7 +68,7 @@ async function startRedis(): Promise<{ url: string; pid: number; stop: () => voi
 }
 
 /** The processes whose CPU time a scenario accounts for, by role. */
-type CpuRoles = Record<keyof CpuPerRequest, () => number[]>;
+export type CpuRoles = Record<keyof CpuPerRequest, () => number[]>;
 
 function cpuSnapshot(roles: CpuRoles): Record<string, number> {
   const snapshot: Record<string, number> = {};
@@ -71,17 +76,26 @@ function cpuSnapshot(roles: CpuRoles): Record<string, number> {
   return snapshot;
 }
 
-/** Drives one scenario and charges each process's CPU time to the requests it served. */
-async function measure(load: Load, roles: CpuRoles, redis?: Redis): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss'>> {
-  await redis?.config('RESETSTAT');
+/**
+ * Drives one scenario and charges each process's CPU time to the requests it served. `redis`: the
+ * one Redis whose commands are counted, or each master of a cluster by port (the row then also
+ * gets each master's count).
+ */
+async function measure(load: Load, roles: CpuRoles, redis?: Redis | Map<number, Redis>): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss'>> {
+  const nodes = redis instanceof Map ? [...redis] : redis ? [[0, redis] as const] : [];
+  await Promise.all(nodes.map(([, node]) => node.config('RESETSTAT')));
   const before = cpuSnapshot(roles);
   const result = load.openLoopRate === undefined ? await drive(load) : await openLoop({ url: load.urls[0] ?? '', headers: load.headers ?? {}, rate: load.openLoopRate, durationSeconds: DURATION, maxSockets: OPEN_LOOP_SOCKETS });
   const after = cpuSnapshot(roles);
   const requests = Math.max(1, result.rps * DURATION);
   const cpu = Object.fromEntries(Object.keys(roles).map((role) => [role, ((after[role] ?? 0) - (before[role] ?? 0)) / requests])) as unknown as CpuPerRequest;
-  const redisCalls = redis ? commandCounts(await redis.info('commandstats')) : {};
+  const perNode = await Promise.all(nodes.map(async ([port, node]) => [port, commandCounts(await node.info('commandstats'))] as const));
+  const redisCalls: Record<string, number> = {};
+  for (const [, counts] of perNode) for (const [name, calls] of Object.entries(counts)) redisCalls[name] = (redisCalls[name] ?? 0) + calls;
   const perRequest = Object.fromEntries(Object.entries(redisCalls).map(([name, calls]) => [name, calls / requests]));
-  return { ...result, cpu, redisCommands: perRequest };
+  const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const masters = redis instanceof Map ? { masters: Object.fromEntries(perNode.map(([port, counts]) => [String(port), total(counts)])) } : {};
+  return { ...result, cpu, ...(redis ? { redisCommands: perRequest } : {}), ...masters };
 }
 
 /** `INFO commandstats` as calls per command (EVALSHA, HSET, …). */
@@ -89,7 +103,8 @@ function commandCounts(info: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
     const [, name, calls] = match;
-    if (name && !['config', 'info'].includes(name)) counts[name] = Number(calls);
+    // The bench's own CONFIG RESETSTAT and INFO are left out (Redis 7 names subcommands `config|resetstat`).
+    if (name && !['config', 'info'].includes(name.split('|')[0] ?? '')) counts[name] = Number(calls);
   }
   return counts;
 }
@@ -122,21 +137,23 @@ async function admin(port: number, method: string, path: string, body?: unknown)
 }
 
 /** One account with two connections: the AMI double (its default) and the instant HTTP PBX (`pbx=other`). */
-async function provision(port: number, amiPort: number, httpPbxUrl: string): Promise<string> {
+async function provision(port: number, amiPort: number, httpPbxUrl: string): Promise<{ accountId: string; apiKey: string }> {
   const { account } = await admin(port, 'POST', '/admin/v1/accounts', { name: 'bench' });
   const { key } = await admin(port, 'POST', `/admin/v1/accounts/${account.id}/keys`, { label: 'bench' });
   await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/pbx/asterisk`, { host: '127.0.0.1', port: amiPort, username: 'relay', secret: 'relaysecret' });
   await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/pbx/other`, { url: `${httpPbxUrl}?from={dial_first}&to={dial_second}&id={request_id}` });
   await admin(port, 'PUT', `/admin/v1/accounts/${account.id}/policy`, { default_pbx: 'asterisk', rate_per_minute: 10_000_000, max_concurrent: 10_000 });
-  return key.api_key as string;
+  return { accountId: account.id as string, apiKey: key.api_key as string };
 }
 
-interface Load {
+export interface Load {
   urls: string[];
   headers?: Record<string, string>;
   amount?: number;
   /** Rotates through these paths instead of one fixed URL. */
   paths?: string[];
+  /** Rotates through these header sets (added to `headers`), e.g. one API key per account. */
+  headerSets?: Record<string, string>[];
   /** Open loop instead of autocannon's closed loop: this many requests per second, evenly spaced. */
   openLoopRate?: number;
 }
@@ -147,16 +164,22 @@ async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'wor
   const results = await Promise.all(
     load.urls.map((url) => {
       let next = 0;
-      const paths = load.paths;
+      const { paths, headerSets } = load;
+      const rotate = (request: any) => {
+        const n = next++;
+        return {
+          ...request,
+          ...(paths === undefined ? {} : { path: paths[n % paths.length] }),
+          ...(headerSets === undefined ? {} : { headers: { ...request.headers, ...headerSets[n % headerSets.length] } }),
+        };
+      };
       return autocannon({
         url,
         connections: perUrl,
         duration: DURATION,
         headers: load.headers ?? {},
         ...(load.amount === undefined ? {} : { amount: load.amount }),
-        ...(paths === undefined
-          ? {}
-          : { requests: [{ setupRequest: (request: any) => ({ ...request, path: paths[next++ % paths.length] }) }] }),
+        ...(paths === undefined && headerSets === undefined ? {} : { requests: [{ setupRequest: rotate }] }),
       });
     }),
   );
@@ -170,7 +193,7 @@ async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'wor
 }
 
 /** One call through each click2call URL, before anything is measured. */
-async function sanity(urls: string[], apiKey: string): Promise<void> {
+export async function sanity(urls: string[], apiKey: string): Promise<void> {
   for (const url of urls) {
     const body = (await (await fetch(url, { headers: { 'x-api-key': apiKey } })).json()) as { response?: { status: string; errors: unknown }; status?: string };
     // The relay answers { response: { status } }, the naive relay { status }.
@@ -240,11 +263,11 @@ async function redisBytesPerDocument(redisUrl: string, port: number, apiKey: str
 }
 
 /** Where a scenario's load goes: the processes its CPU time is charged to, and what follows it. */
-interface Target {
+export interface Target {
   roles: CpuRoles;
   rss: () => { webRss: number; workerRss: number };
-  /** Counts Redis commands per request; absent for the Express baseline. */
-  stats?: Redis;
+  /** Counts Redis commands per request: one Redis, or each master of a cluster by port; absent for the Express baseline. */
+  stats?: Redis | Map<number, Redis>;
   /** Waits until the calls the scenario queued are done, so they do not run into the next one. */
   settle?: () => Promise<void>;
 }
@@ -275,7 +298,7 @@ async function main(): Promise<void> {
   try {
     let relay = await startRelay(env, 1, 1, 'main');
     const port = relay.ports[0] as number;
-    const apiKey = await provision(port, amiPort, httpPbxUrl);
+    const { apiKey } = await provision(port, amiPort, httpPbxUrl);
     const headers = { 'x-api-key': apiKey };
     const c2c = `http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100`;
     const c2cHttp = `${c2c}&pbx=other`;
@@ -304,7 +327,6 @@ async function main(): Promise<void> {
       rows.push({ scenario, ...(kind === undefined ? {} : { kind }), ...result, ...target.rss() });
       await target.settle?.();
     };
-    const ROUND_TRIP_AMI = 'click2call (full round trip, AMI PBX)';
 
     if (wanted('baseline')) await record('baseline (bare Express 5)', 'express', { urls: [`http://127.0.0.1:${baselinePort}/`] }, express);
     if (naive && wanted('naive')) {
@@ -327,6 +349,19 @@ async function main(): Promise<void> {
     if (naive && wanted('light')) {
       await record(`click2call at ${LIGHT_RATE} req/s (light load, HTTP PBX)`, 'light', { urls: [c2cHttp], headers, openLoopRate: LIGHT_RATE }, relayHttp);
       await record(`naive relay at ${LIGHT_RATE} req/s (light load, HTTP PBX)`, 'naive-light', { urls: [naive.url], headers, openLoopRate: LIGHT_RATE }, naiveTarget(naive));
+    }
+    if (wanted('cluster')) {
+      await clusterScenario({
+        logDir,
+        env,
+        redis: { pids: common.redis, stats, drain: settleRelay },
+        pbxPids: () => pids([pbx]),
+        provision: async (webPort) => provision(webPort, amiPort, httpPbxUrl),
+        startRelay,
+        stopRelay,
+        record,
+        sanity,
+      });
     }
     if (process.env.BENCH_VERBOSE) {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -9,9 +9,13 @@ export interface CpuPerRequest {
 
 /**
  * What a row stands for: one of the two baselines (bare Express; the naive relay, closed loop or at
- * the light rate), or a relay scenario the issue sets a floor for. Rows without a kind only report.
+ * the light rate), a relay scenario the issue sets a floor for, or one of the cluster scenario's pair
+ * (1 shard on one Redis, 3 shards on a cluster). Rows without a kind only report.
  */
-export type RowKind = 'express' | 'naive' | 'naive-light' | 'round-trip' | 'status' | 'fixed' | 'light';
+export type RowKind = 'express' | 'naive' | 'naive-light' | 'round-trip' | 'status' | 'fixed' | 'light' | 'one-shard' | 'cluster';
+
+/** The `click2call` scenario's row: the full round trip on one Redis, one account, which the cluster row is also compared with. */
+export const ROUND_TRIP_AMI = 'click2call (full round trip, AMI PBX)';
 
 /** One measured scenario. Latencies in ms, RSS in MB. */
 export interface Row {
@@ -27,6 +31,8 @@ export interface Row {
   cpu: CpuPerRequest;
   /** Redis commands executed per request (including those inside Lua scripts), by command. */
   redisCommands?: Record<string, number>;
+  /** On a cluster: the commands each master ran during the load (all of them, not per request), by port. */
+  masters?: Record<string, number>;
 }
 
 export interface Report {
@@ -105,6 +111,7 @@ export function formatReport(report: Report): string {
     ...report.rows.filter((row) => row.redisCommands).map((row) => `- ${row.scenario}: ${formatCommands(row.redisCommands ?? {})}`),
     '',
   ];
+  lines.push(...formatCluster(report.rows));
   if (report.bytesPerDoc !== undefined) {
     lines.push(`Redis memory per stored status document (with its history entry, claim and queue share): ${report.bytesPerDoc} bytes (floor ≤ 2048)`, '');
   }
@@ -112,6 +119,24 @@ export function formatReport(report: Report): string {
     lines.push('| processes | click2call req/s |', '|---|---:|', ...report.scaling.map((s) => `| ${s.setup} | ${Math.round(s.rps)} |`), '');
   }
   return lines.join('\n');
+}
+
+/** The cluster scenario's lines: its ratio to one shard on one Redis, and each master's share of the commands. */
+function formatCluster(rows: Row[]): string[] {
+  const cluster = rows.find((row) => row.kind === 'cluster');
+  if (!cluster) return [];
+  const against = [rows.find((row) => row.kind === 'one-shard'), rows.find((row) => row.scenario === ROUND_TRIP_AMI)].flatMap((row) =>
+    row ? [`${(cluster.rps / row.rps).toFixed(2)} × ${row.scenario} (${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms)`] : [],
+  );
+  const masters = Object.entries(cluster.masters ?? {});
+  const total = masters.reduce((sum, [, n]) => sum + n, 0);
+  const shares = masters.map(([port, n]) => `${port} ${total === 0 ? 0 : Math.round((100 * n) / total)}%`).join(' · ');
+  return [
+    `Cluster: ${cluster.scenario}: ${Math.round(cluster.rps)} req/s, p50 ${cluster.p50} ms, p99 ${cluster.p99} ms${against.length > 0 ? `; ${against.join('; ')}` : ''}.`,
+    '',
+    `masters: ${shares} (of ${total} commands during the load; INFO commandstats of each master)`,
+    '',
+  ];
 }
 
 function formatCommands(counts: Record<string, number>): string {

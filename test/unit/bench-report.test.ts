@@ -42,6 +42,18 @@ describe('bench report', () => {
     expect(text).to.contain('| naive relay at 200 req/s (light load, HTTP PBX) | 200 |  |  |  | 1 | 2 | 6.5 |');
   });
 
+  it('when the cluster scenario ran, then its ratio to one shard and to the click2call row, and each master\'s share of the commands, are printed', () => {
+    const text = report([
+      row('click2call (full round trip, AMI PBX)', 500, 'round-trip'),
+      row('click2call, 1 shard on one Redis (12 accounts, AMI PBX)', 400, 'one-shard'),
+      { ...row('click2call, 3 shards on a 3-master cluster (12 accounts, AMI PBX)', 300, 'cluster'), masters: { '12001': 330, '12002': 340, '12003': 330 } },
+    ]);
+    expect(text).to.contain('Cluster: click2call, 3 shards on a 3-master cluster (12 accounts, AMI PBX): 300 req/s, p50 1 ms, p99 3 ms; 0.75 × click2call, 1 shard on one Redis');
+    expect(text).to.contain('; 0.60 × click2call (full round trip, AMI PBX) (500 req/s, p50 1 ms, p99 3 ms).');
+    expect(text).to.contain('masters: 12001 33% · 12002 34% · 12003 33% (of 1000 commands');
+    expect(report([row('click2call (full round trip, AMI PBX)', 500, 'round-trip')])).to.not.contain('masters:');
+  });
+
   it('when no baseline ran, then ratios are left empty rather than invented', () => {
     const text = formatReport({ node: 'v20', cores: 2, duration: 10, connections: 50, scaling: [], rows: [row('status (GET /v1/status/{id})', 2000, 'status')] });
     expect(text).to.contain('Node v20, 2 cores');
