@@ -4,9 +4,10 @@
  */
 import { expect } from 'chai';
 import { type AmiMessage, headerValue } from '../../worker/pbx/asterisk/ami-codec.js';
-import { type AmiDouble, startAmiDouble } from '../doubles/ami/ami-double.js';
+import type { AmiDouble } from '../doubles/ami/ami-double.js';
 import { type AmiDoubleOptions, sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
-import { connectRaw, type RawAmiClient } from '../doubles/ami/raw-ami-client.js';
+import type { RawAmiClient } from '../doubles/ami/raw-ami-client.js';
+import { rawDoubleEachTest } from '../doubles/ami/raw-call-events.js';
 import { eventually } from '../support/eventually.js';
 
 const LEG1 = 'c2c-d-1';
@@ -29,15 +30,10 @@ const ORIGINATE = (id: string, data: string, extra = '') =>
 describe('AMI double: Dial as the Originate Application', () => {
   let double: AmiDouble;
   let client: RawAmiClient;
-  const start = async (opts: AmiDoubleOptions = options()) => {
-    double = await startAmiDouble(opts);
-    client = await connectRaw(double.port);
-    await client.login('relay', 'relaysecret', 'call');
+  const fixture = rawDoubleEachTest(options);
+  const start = async (opts?: AmiDoubleOptions) => {
+    ({ double, client } = await fixture.start(opts));
   };
-  afterEach(async () => {
-    client.close();
-    await double.close();
-  });
 
   const ours = () => client.messages().filter((m) => headerValue(m, 'Event') !== undefined && [headerValue(m, 'Linkedid'), headerValue(m, 'ActionID')].some((v) => v === LEG1 || v === 'o1'));
   const events = (name: string) => ours().filter((m) => headerValue(m, 'Event') === name);

@@ -4,10 +4,11 @@
  * C2C_HUNT_<C2C_HUNT_COUNT> one after the other, C2C_RING s each). Over a raw AMI session on a real socket.
  */
 import { expect } from 'chai';
-import { type AmiMessage, headerValue } from '../../worker/pbx/asterisk/ami-codec.js';
-import { type AmiDouble, startAmiDouble } from '../doubles/ami/ami-double.js';
+import type { AmiMessage } from '../../worker/pbx/asterisk/ami-codec.js';
+import type { AmiDouble } from '../doubles/ami/ami-double.js';
 import { type AmiDoubleOptions, FREEPBX_DIALPLAN, sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
-import { connectRaw, type RawAmiClient } from '../doubles/ami/raw-ami-client.js';
+import type { RawAmiClient } from '../doubles/ami/raw-ami-client.js';
+import { callEvents, eventLabel, field, rawDoubleEachTest } from '../doubles/ami/raw-call-events.js';
 import { eventually } from '../support/eventually.js';
 
 function options(overrides: AmiDoubleOptions = {}): AmiDoubleOptions {
@@ -42,7 +43,7 @@ const ORIGINATE = (id: string, numbers: string[], { ring = '0.1', total = '5', p
   `Variable: ${prefix}C2C_RING=${ring}\r\nApplication: Dial\r\nData: Local/s@c2c-relay-hunt,${total},\r\n` +
   `Async: true\r\nChannelId: ${id}-1\r\nOtherChannelId: ${id}-2\r\n\r\n`;
 
-const get = (m: AmiMessage, name: string) => headerValue(m, name) ?? '';
+const get = field;
 
 /** `1002;1` for a target's half, `L1;n` for leg 1's, `H;n` for the hunt's Local channel. */
 function who(m: AmiMessage, prefix = ''): string {
@@ -53,36 +54,20 @@ function who(m: AmiMessage, prefix = ''): string {
   return /^Local\/5550100@originate-skipvm-/.test(channel) ? `L1${channel.slice(-2)}` : channel;
 }
 
-function label(m: AmiMessage): string {
-  const event = get(m, 'Event');
-  if (event === 'OriginateResponse') return `OriginateResponse ${get(m, 'Response')} ${get(m, 'Reason')}`;
-  const detail = event === 'Hangup' ? ` ${get(m, 'Cause')}` : get(m, 'DialStatus') ? ` ${get(m, 'DialStatus')}` : '';
-  return `${event} ${get(m, 'DestChannel') ? who(m, 'Dest') : who(m)}${detail}`;
-}
+const label = (m: AmiMessage) => eventLabel(m, who);
 
 describe('AMI double: leg 2 to the README hunt context (Click-to-FindMe phone_to_call first, then the list in turn)', () => {
   let double: AmiDouble;
   let client: RawAmiClient;
-  const start = async (opts: AmiDoubleOptions = options()) => {
-    double = await startAmiDouble(opts);
-    client = await connectRaw(double.port);
-    await client.login('relay', 'relaysecret', 'call');
+  const fixture = rawDoubleEachTest(options);
+  const start = async (opts?: AmiDoubleOptions) => {
+    ({ double, client } = await fixture.start(opts));
   };
-  afterEach(async () => {
-    client.close();
-    await double.close();
-  });
 
   /** Places one call; its events once `channels` halves have hung up. */
   async function call(id: string, numbers: string[], channels: number, place?: Place): Promise<AmiMessage[]> {
     client.send(ORIGINATE(id, numbers, place));
-    return eventually(() => {
-      const mine = (m: AmiMessage) => ['Linkedid', 'DestLinkedid', 'LocalOneLinkedid'].some((h) => get(m, h) === `${id}-1`) || get(m, 'ActionID') === id;
-      const events = client.messages().filter((m) => get(m, 'Event') && mine(m));
-      const done = events.filter((m) => get(m, 'Event') === 'Hangup').length === channels &&
-        events.some((m) => get(m, 'Event') === 'OriginateResponse');
-      return done ? events : Promise.reject(new Error(`call ${id} not over: ${events.map(label).join(', ')}`));
-    }, { timeoutMs: 5000 });
+    return callEvents(client, id, channels, label);
   }
   const at = (events: AmiMessage[], text: string) => {
     const index = events.map(label).indexOf(text);

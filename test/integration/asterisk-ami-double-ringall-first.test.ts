@@ -5,11 +5,11 @@
  * answering fails the Originate. Over a raw AMI session on a real socket.
  */
 import { expect } from 'chai';
-import { type AmiMessage, headerValue } from '../../worker/pbx/asterisk/ami-codec.js';
-import { type AmiDouble, startAmiDouble } from '../doubles/ami/ami-double.js';
+import type { AmiMessage } from '../../worker/pbx/asterisk/ami-codec.js';
+import type { AmiDouble } from '../doubles/ami/ami-double.js';
 import { type AmiDoubleOptions, FREEPBX_DIALPLAN, sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
-import { connectRaw, type RawAmiClient } from '../doubles/ami/raw-ami-client.js';
-import { eventually } from '../support/eventually.js';
+import type { RawAmiClient } from '../doubles/ami/raw-ami-client.js';
+import { callEvents, eventLabel, field, rawDoubleEachTest } from '../doubles/ami/raw-call-events.js';
 
 function options(overrides: AmiDoubleOptions = {}): AmiDoubleOptions {
   return {
@@ -44,7 +44,7 @@ const ORIGINATE = (id: string, numbers: string[], { ring = '20', timeoutMs = 200
   `Variable: ${name}=${targets(...numbers)}\r\nVariable: C2C_RING=${ring}\r\nApplication: Dial\r\nData: Local/5550100@from-internal,20\r\n` +
   `Async: true\r\nChannelId: ${id}-1\r\nOtherChannelId: ${id}-2\r\n\r\n`;
 
-const get = (m: AmiMessage, name: string) => headerValue(m, name) ?? '';
+const get = field;
 
 /** `1002;1` for a target's half, `L1;1`/`L1;2` for leg 1's, `5550100;1` for leg 2's. */
 function who(m: AmiMessage, prefix = ''): string {
@@ -54,37 +54,20 @@ function who(m: AmiMessage, prefix = ''): string {
   return /^Local\/s@c2c-relay-ringall-/.test(channel) ? `L1${channel.slice(-2)}` : channel;
 }
 
-function label(m: AmiMessage): string {
-  const event = get(m, 'Event');
-  if (event === 'OriginateResponse') return `OriginateResponse ${get(m, 'Response')} ${get(m, 'Reason')}`;
-  const detail = event === 'Hangup' ? ` ${get(m, 'Cause')}` : get(m, 'DialStatus') ? ` ${get(m, 'DialStatus')}` : '';
-  return `${event} ${get(m, 'DestChannel') ? who(m, 'Dest') : who(m)}${detail}`;
-}
+const label = (m: AmiMessage) => eventLabel(m, who);
 
 describe('AMI double: leg 1 to the README ring-all context (Click-to-FindMe list first, all at once)', () => {
   let double: AmiDouble;
   let client: RawAmiClient;
-  const start = async (opts: AmiDoubleOptions = options()) => {
-    double = await startAmiDouble(opts);
-    client = await connectRaw(double.port);
-    await client.login('relay', 'relaysecret', 'call');
+  const fixture = rawDoubleEachTest(options);
+  const start = async (opts?: AmiDoubleOptions) => {
+    ({ double, client } = await fixture.start(opts));
   };
-  afterEach(async () => {
-    client.close();
-    await double.close();
-  });
 
   /** Places one call; its events once every channel (`channels` halves) has hung up and the OriginateResponse came. */
   async function call(id: string, numbers: string[], channels: number, place?: Place): Promise<AmiMessage[]> {
     client.send(ORIGINATE(id, numbers, place));
-    return eventually(() => {
-      // The Originate's own dial of leg 1 has only a Dest block, LocalBridge LocalOne/LocalTwo blocks.
-      const mine = (m: AmiMessage) => ['Linkedid', 'DestLinkedid', 'LocalOneLinkedid'].some((h) => get(m, h) === `${id}-1`) || get(m, 'ActionID') === id;
-      const events = client.messages().filter((m) => get(m, 'Event') && mine(m));
-      const done = events.filter((m) => get(m, 'Event') === 'Hangup').length === channels &&
-        events.some((m) => get(m, 'Event') === 'OriginateResponse');
-      return done ? events : Promise.reject(new Error(`call ${id} not over: ${events.map(label).join(', ')}`));
-    });
+    return callEvents(client, id, channels, label);
   }
   const at = (events: AmiMessage[], text: string) => {
     const index = events.map(label).indexOf(text);

@@ -6,9 +6,10 @@
  */
 import { expect } from 'chai';
 import { type AmiMessage, headerValue } from '../../worker/pbx/asterisk/ami-codec.js';
-import { type AmiDouble, startAmiDouble } from '../doubles/ami/ami-double.js';
+import type { AmiDouble } from '../doubles/ami/ami-double.js';
 import { type AmiDoubleOptions, sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
-import { connectRaw, type RawAmiClient } from '../doubles/ami/raw-ami-client.js';
+import type { RawAmiClient } from '../doubles/ami/raw-ami-client.js';
+import { rawDoubleEachTest } from '../doubles/ami/raw-call-events.js';
 import { eventually } from '../support/eventually.js';
 
 function options(overrides: AmiDoubleOptions = {}): AmiDoubleOptions {
@@ -60,15 +61,10 @@ function label(m: AmiMessage): string {
 describe('AMI double: Dial with several targets (ring-all)', () => {
   let double: AmiDouble;
   let client: RawAmiClient;
-  const start = async (opts: AmiDoubleOptions = options()) => {
-    double = await startAmiDouble(opts);
-    client = await connectRaw(double.port);
-    await client.login('relay', 'relaysecret', 'call');
+  const fixture = rawDoubleEachTest(options);
+  const start = async (opts?: AmiDoubleOptions) => {
+    ({ double, client } = await fixture.start(opts));
   };
-  afterEach(async () => {
-    client.close();
-    await double.close();
-  });
 
   /** Places one call and returns its events once all `n` targets and leg 1 have hung up (and the bridge, if any, is gone). */
   async function call(id: string, data: string, n: number, dialFirst?: string): Promise<AmiMessage[]> {
