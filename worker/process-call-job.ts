@@ -88,6 +88,11 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
   // The driver stays open while the call needs it: until its verdict, or its end when progress follows.
   let lease: DriverLease | undefined;
   let progressFollows = false;
+  /** A write the call reports after its job may have returned: shutdown waits for it, a failure is logged. */
+  const keep = (write: Promise<void>, failure: string): void => {
+    deps.writes?.track(write);
+    write.catch((err: unknown) => log.error({ err }, failure));
+  };
   const observer: HuntObserver = {
     async dispatching(pbxData) {
       if (!(await claimToDial())) throw new NotThisRun();
@@ -96,23 +101,18 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     },
     progress(event) {
       if (isTerminal(event.event)) lease?.release();
-      const write = recorder.progress(event);
-      deps.writes?.track(write);
-      write
-        .then(() => log[event.event === 'first_answered' || event.event === 'connected' ? 'debug' : 'info']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress'))
-        .catch((err: unknown) => log.error({ err }, 'could not record call progress'));
+      keep(
+        recorder.progress(event).then(() => log[event.event === 'first_answered' || event.event === 'connected' ? 'debug' : 'info']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress')),
+        'could not record call progress',
+      );
     },
     attempt(attempt) {
       log.info({ called_number: attempt.called_number, call_result: attempt.call_result }, 'FindMe attempt');
-      const write = recorder.attempt(attempt);
-      deps.writes?.track(write);
-      write.catch((err: unknown) => log.error({ err }, 'could not record a FindMe attempt'));
+      keep(recorder.attempt(attempt), 'could not record a FindMe attempt');
     },
     fallback(record) {
       log.info({ channel: record.channel, result: record.result }, 'no-answer fallback');
-      const write = recorder.fallback(record);
-      deps.writes?.track(write);
-      write.catch((err: unknown) => log.error({ err }, 'could not record a no-answer fallback'));
+      keep(recorder.fallback(record), 'could not record a no-answer fallback');
     },
   };
 

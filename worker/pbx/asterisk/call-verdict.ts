@@ -15,6 +15,7 @@
  * - Leg 1 hung up while leg 2 still rang (DialEnd CANCEL): `completed` on leg 1, saying so.
  */
 import type { CallEvent, CallEventName } from '../pbx-driver.js';
+import { HUNT_CONTEXT } from './originate-action.js';
 
 export interface CallIds {
   actionId: string;
@@ -150,7 +151,8 @@ export function verdict(facts: CallFacts, ids: CallIds): CallEvent {
 
 /** The `;2` halves of the README's hunt context on leg 2: they Dial the list's numbers in turn. */
 function huntCallers(facts: CallFacts): string[] {
-  return [...facts.channels.entries()].flatMap(([uniqueid, channel]) => (/^Local\/s@c2c-relay-hunt-[^;]*;2$/i.test(channel.name ?? '') ? [uniqueid] : []));
+  const half = (name = '') => name.startsWith(`Local/s@${HUNT_CONTEXT}-`) && name.endsWith(';2');
+  return [...facts.channels.entries()].flatMap(([uniqueid, channel]) => (half(channel.name) ? [uniqueid] : []));
 }
 
 /**
