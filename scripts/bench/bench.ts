@@ -40,6 +40,8 @@ import { formatReport, ROUND_TRIP_AMI, type CpuPerRequest, type Row, type RowKin
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 1000);
+/** Seconds of the same load before each measured scenario, not measured: every system (baselines too) is measured with its code already optimised by the JIT. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 /** Connections the open-loop generator may hold, like a proxy's limit; requests beyond wait (and their wait counts). */
 const OPEN_LOOP_SOCKETS = 256;
 /** A second fixed rate well below saturation: the latency a user sees when the relay has headroom. */
@@ -84,8 +86,9 @@ function cpuSnapshot(roles: CpuRoles): Record<string, number> {
 async function measure(load: Load, roles: CpuRoles, redis?: Redis | Map<number, Redis>): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss'>> {
   const nodes = redis instanceof Map ? [...redis] : redis ? [[0, redis] as const] : [];
   await Promise.all(nodes.map(([, node]) => node.config('RESETSTAT')));
+  if (WARMUP > 0) await run(load, WARMUP);
   const before = cpuSnapshot(roles);
-  const result = load.openLoopRate === undefined ? await drive(load) : await openLoop({ url: load.urls[0] ?? '', headers: load.headers ?? {}, rate: load.openLoopRate, durationSeconds: DURATION, maxSockets: OPEN_LOOP_SOCKETS });
+  const result = await run(load, DURATION);
   const after = cpuSnapshot(roles);
   const requests = Math.max(1, result.rps * DURATION);
   const cpu = Object.fromEntries(Object.keys(roles).map((role) => [role, ((after[role] ?? 0) - (before[role] ?? 0)) / requests])) as unknown as CpuPerRequest;
@@ -158,8 +161,14 @@ export interface Load {
   openLoopRate?: number;
 }
 
+/** Drives a load for `seconds`: autocannon (closed loop), or open-loop.ts at a fixed rate. */
+function run(load: Load, seconds: number): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss' | 'cpu'>> {
+  if (load.openLoopRate === undefined) return drive(load, seconds);
+  return openLoop({ url: load.urls[0] ?? '', headers: load.headers ?? {}, rate: load.openLoopRate, durationSeconds: seconds, maxSockets: OPEN_LOOP_SOCKETS });
+}
+
 /** Runs autocannon against one or several URLs at once (connections split among them) and merges. */
-async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss' | 'cpu'>> {
+async function drive(load: Load, seconds: number): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss' | 'cpu'>> {
   const perUrl = Math.max(1, Math.floor(CONNECTIONS / load.urls.length));
   const results = await Promise.all(
     load.urls.map((url) => {
@@ -176,7 +185,7 @@ async function drive(load: Load): Promise<Omit<Row, 'scenario' | 'webRss' | 'wor
       return autocannon({
         url,
         connections: perUrl,
-        duration: DURATION,
+        duration: seconds,
         headers: load.headers ?? {},
         ...(load.amount === undefined ? {} : { amount: load.amount }),
         ...(paths === undefined && headerSets === undefined ? {} : { requests: [{ setupRequest: rotate }] }),
@@ -386,7 +395,8 @@ async function main(): Promise<void> {
         log(`scaling: ${webs} web, ${workers} worker`);
         relay = await startRelay(env, webs, workers, `scale-${webs}-${workers}`);
         const urls = relay.ports.map((p) => `http://127.0.0.1:${p}/v1/click2call?dial_first=1001&dial_second=5550100`);
-        const result = await drive({ urls, headers });
+        await drive({ urls, headers }, WARMUP);
+        const result = await drive({ urls, headers }, DURATION);
         scaling.push({ setup: `${webs} web, ${workers} worker${workers > 1 ? 's' : ''}`, rps: result.rps });
         await drain(redis.url);
       }
