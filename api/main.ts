@@ -96,8 +96,9 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   await feed.start();
   // The PBX-test and webhook queues live in shard 0 (one hash slot on a Cluster).
   const prefix = shards.queuePrefix(0);
-  // BullMQ gets a connection of its own without auto-pipelining, which its maintainers do not support.
-  const queueRedis = createRedis(config, 'api', logger);
+  // BullMQ gets a connection of its own. The queues only add jobs (no blocking reads), so their adds
+  // are auto-pipelined too: the jobs of one event-loop turn leave in one write.
+  const queueRedis = createRedis(config, 'api', logger, { enableAutoPipelining: true });
   const queues = shards.all().map((n) => {
     const queue = new Queue(CALL_QUEUE, {
       connection: queueRedis,
@@ -156,12 +157,13 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   };
 
   let shuttingDown = false;
+  // The two hot routes come first: Express tries each router in turn.
   const routers = [
     click2callRoutes(click2call),
+    statusRoutes({ statusStore, auth, feed, tokenKey }),
     callRoutes('/v1/clicktoagent', click2call, clickToAgent(dialogTech)),
     callRoutes('/v1/clicktofindme', click2call, clickToFindMe(dialogTech)),
     clickToCallRoutes({ connect, endpoints, tokenKey: connectTokenKey }),
-    statusRoutes({ statusStore, auth, feed, tokenKey }),
     healthRoutes({ redis, isShuttingDown: () => shuttingDown }),
   ];
   // The operator's routes go to the admin port when there is one; health stays public for load balancers.

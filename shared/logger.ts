@@ -1,4 +1,4 @@
-import { pino, type Logger, type DestinationStream } from 'pino';
+import { pino, type Bindings, type Logger, type DestinationStream } from 'pino';
 
 /** Paths pino replaces with REDACTED wherever they appear in a log line. */
 export const REDACT_PATHS = [
@@ -53,4 +53,14 @@ export function createLogger(options: LoggerOptions, destination: DestinationStr
     },
     destination,
   );
+}
+
+/**
+ * A request's child logger, made on first use: pino redacts a child's bindings when it is made, and
+ * a call that goes well logs one line or none in the web process (three children per call cost
+ * more than the call's own logging).
+ */
+export function lazyChild(logger: Logger, bindings: Bindings): () => Logger {
+  let child: Logger | undefined;
+  return () => (child ??= logger.child(bindings));
 }

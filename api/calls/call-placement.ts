@@ -18,6 +18,7 @@ import { defaultWait, settlesFor } from '../call-options/wait-for.js';
 import type { ChangeFeed } from '../change-feed.js';
 import { isReplyLost, untilAnswered, within } from '../../shared/redis-retry.js';
 import { isRedisDown } from './redis-down.js';
+import { lazyChild } from '../../shared/logger.js';
 import type { Answers, CallAnswer, CallResult } from './call-answer.js';
 
 export interface CallPlacementDeps {
@@ -94,7 +95,7 @@ export class CallPlacement {
 
   async place(arrived: ArrivedRequest, caller: Caller, call: CallToPlace, extras: PlacementExtras = {}): Promise<CallResult> {
     const { requestId } = arrived;
-    const log = this.deps.logger.child({ request_id: requestId });
+    const log = lazyChild(this.deps.logger, { request_id: requestId });
     const pbx = call.pbx ?? caller.account.policy.default_pbx ?? 'asterisk';
     try {
       checkCall(caller, pbx, call);
@@ -156,7 +157,7 @@ export class CallPlacement {
       return this.deps.answers.rateLimited(requestId, error, 5);
     }
     if (admission.kind === 'repeat') {
-      log.info({ original_request_id: admission.originalId }, 'call repeat answered with the original request');
+      log().info({ original_request_id: admission.originalId }, 'call repeat answered with the original request');
       return { response: await this.currentAnswer(admission.originalId) };
     }
     const verdict = wait > 0 ? this.deps.feed.waitFor(requestId, settlesFor(options.waitFor, pbx), wait * 1000) : undefined;
@@ -164,14 +165,14 @@ export class CallPlacement {
       await this.queueOf(caller.account.id).add('call', job, { jobId: requestId });
     } catch (err) {
       verdict?.cancel();
-      log.error({ err }, 'call could not be queued');
+      log().error({ err }, 'call could not be queued');
       return { response: await this.cancelOrLater(requestId, caller.account.id, NOT_QUEUED) };
     }
-    log.info({ pbx, wait }, 'call queued');
+    this.deps.logger.info({ request_id: requestId, pbx, wait }, 'call queued');
     if (!verdict) return { response: this.deps.answers.success(requestId, 'queued') };
     const change = await verdict.promise;
     if (change) return { response: this.deps.answers.fromChange(requestId, change) };
-    log.warn({ wait }, 'no verdict within the wait bound');
+    log().warn({ wait }, 'no verdict within the wait bound');
     return { response: await this.cancelOrLater(requestId, caller.account.id, { code: 'pbx_timeout', message: `No PBX verdict within ${wait} s; the request was cancelled and will not be dialed.` }) };
   }
 

@@ -8,6 +8,7 @@ import type { Caller } from '../auth/api-key-auth.js';
 import type { CallPlacement, CallToPlace, PlacementExtras } from '../calls/call-placement.js';
 import { isRedisDown } from '../calls/redis-down.js';
 import { within } from '../../shared/redis-retry.js';
+import { lazyChild } from '../../shared/logger.js';
 import { parseClick2Call } from './parse-request.js';
 
 export interface Click2CallInput {
@@ -47,7 +48,7 @@ export class Click2CallService {
 
   async handle(input: Click2CallInput, build: BuildCall = buildClick2Call): Promise<CallResult> {
     let requestId: string = randomUUID();
-    let log = this.deps.logger.child({ request_id: requestId });
+    let log = lazyChild(this.deps.logger, { request_id: requestId });
     const { answers } = this.deps;
     try {
       // A read: giving up on it is harmless, and the answer must not wait out a failover.
@@ -55,12 +56,12 @@ export class Click2CallService {
       if (!caller) {
         const limit = await this.deps.limiter.hit(`ip:${input.clientAddress}`, this.deps.unauthenticatedPerMinute);
         if (!limit.allowed) return answers.rateLimited(requestId, new AppError('rate_limited', `Too many requests from this address; retry in ${limit.retryAfterSeconds} s.`), limit.retryAfterSeconds);
-        log.info('click2call refused: invalid api key');
+        log().info('click2call refused: invalid api key');
         return { response: answers.fail(requestId, 'queued', new AppError('invalid_api_key'), false) };
       }
       // From here on the id names the account's shard (the answers above store nothing).
       requestId = this.deps.placement.requestIdFor(caller.account.id);
-      log = this.deps.logger.child({ request_id: requestId });
+      log = lazyChild(this.deps.logger, { request_id: requestId });
       const arrived = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod };
       let built: Awaited<ReturnType<BuildCall>>;
       try {
@@ -73,7 +74,7 @@ export class Click2CallService {
       return await this.deps.placement.place(arrived, caller, built.call, built.extras);
     } catch (err) {
       const error = isRedisDown(err) ? new AppError('service_unavailable', undefined, { cause: err }) : toAppError(err);
-      log.error({ err }, 'click2call failed');
+      log().error({ err }, 'click2call failed');
       return { response: answers.fail(requestId, 'queued', error, false) };
     }
   }

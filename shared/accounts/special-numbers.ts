@@ -15,6 +15,7 @@ export const EMERGENCY_NUMBERS: readonly string[] = ['000', '08', '110', '111', 
 export const SERVICE_CODES: readonly string[] = ['211', '311', '411', '511', '611', '711', '811'];
 
 const emergency = new Set(EMERGENCY_NUMBERS);
+const MAX_SHORT_CODE_LENGTH = Math.max(...[...EMERGENCY_NUMBERS, ...SERVICE_CODES].map((code) => code.length));
 const service = new Set(SERVICE_CODES);
 
 /**
@@ -23,6 +24,8 @@ const service = new Set(SERVICE_CODES);
  * configured), without a leading `+`, and without a trailing `#` (the "send" key of en-bloc dialing).
  */
 function shortCodeCandidates(number: string, outsideLinePrefix: string): string[] {
+  // Every candidate drops at most the prefix, one character and the `#`: a longer number is no short code (the common case, decided without building any).
+  if (number.length > outsideLinePrefix.length + MAX_SHORT_CODE_LENGTH + 2) return [];
   const bare = number.replace(/#$/, '');
   const dialed = outsideLinePrefix !== '' && bare.startsWith(outsideLinePrefix) ? [bare, bare.slice(outsideLinePrefix.length)] : [bare];
   return dialed.flatMap((form) => [form, form.replace(/^\+/, ''), form.replace(/^[09]/, '')]);
