@@ -11,7 +11,7 @@ import type { PbxKind } from '../shared/accounts/pbx-settings.js';
 import { CALL_QUEUE, PBX_TEST_QUEUE, type PbxTestJob } from '../shared/call-job.js';
 import type { Config } from '../shared/config.js';
 import { isEntryPoint, runProcess } from '../shared/process-entry.js';
-import { createRedis } from '../shared/redis.js';
+import { createRedis, waitUntilReady } from '../shared/redis.js';
 import { deriveKey, signStatusToken } from '../shared/security/tokens.js';
 import { Shutdown } from '../shared/shutdown.js';
 import { Shards } from '../shared/shards.js';
@@ -80,6 +80,9 @@ function hardenServer(server: http.Server | https.Server): void {
   server.requestTimeout = 140_000; // above the longest `wait` (130 s)
   server.keepAliveTimeout = 5_000;
 }
+
+/** How long a starting web process waits for Redis before it listens anyway. */
+const STARTUP_REDIS_WAIT_MS = 5000;
 
 /** Composition root of the web process. */
 export async function startWeb(config: Config, logger: Logger): Promise<WebHandle> {
@@ -206,6 +209,11 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
       ? serve(buildApp({ logger, registry: new Registry(), routers: operatorRouters, trustProxy: config.trustProxy, serverId: config.serverId }))
       : undefined;
 
+  // Listen once Redis is connected (a Cluster client first loads the slot map), or after a few
+  // seconds anyway: with Redis down the API still answers (service_unavailable, readyz 503) and recovers by itself.
+  await Promise.all([redis, queueRedis].map((client) => waitUntilReady(client, STARTUP_REDIS_WAIT_MS))).catch((err: unknown) =>
+    logger.warn({ err: { message: (err as Error).message } }, 'listening before Redis is ready'),
+  );
   const app = buildApp({ logger, registry, routers, trustProxy: config.trustProxy, serverId: config.serverId });
   const httpServer = serve(app);
   const httpPort = await listen(httpServer, config.port);
