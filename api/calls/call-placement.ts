@@ -45,6 +45,13 @@ export interface ArrivedRequest {
   serverId: string;
   requestUrl: string;
   httpMethod: string;
+  /**
+   * When the answer is due even if Redis does not answer (Unix ms; default: ANSWER_WITHIN_MS after
+   * admission starts). The entry point sets it when the request arrives, so its own reads (the key
+   * lookup) and admission share one budget: during a failover a request that met a slow key lookup
+   * is not then given a whole second more for admission.
+   */
+  answerBy?: number;
 }
 
 /** A call an entry point has parsed: the two legs, who it is placed as, where, and its options. */
@@ -87,7 +94,8 @@ export class CallPlacement {
     const at = this.now();
     const rate = this.accountRate(caller, at);
     const doc = createRefused({ ...arrived, requestData: { ...requestData, ...extras.requestData } }, { code: error.code, message: error.message }, at);
-    const admission = await this.deps.admission.admit({ accountId: caller.account.id, doc, atMs: at, rates: [rate], ...(extras.alsoListIn ? { alsoListIn: extras.alsoListIn } : {}) });
+    // A refusal stored late is harmless (nothing of it is ever dialed): the answer only must not wait.
+    const admission = await within(this.deps.admission.admit({ accountId: caller.account.id, doc, atMs: at, rates: [rate], ...(extras.alsoListIn ? { alsoListIn: extras.alsoListIn } : {}) }), this.budgetLeft(arrived));
     if (admission.kind === 'rate_limited') return this.limited(arrived.requestId, admission.counter, 'this account');
     this.deps.logger.info({ request_id: arrived.requestId, code: error.code }, 'call refused');
     return { response: this.deps.answers.fail(arrived.requestId, 'failed', error, true) };
@@ -145,7 +153,7 @@ export class CallPlacement {
       ...(repeat ? { repeat } : {}),
       ...(extras.alsoListIn ? { alsoListIn: extras.alsoListIn } : {}),
     });
-    const admission = await within(admitted, ANSWER_WITHIN_MS)
+    const admission = await within(admitted, this.budgetLeft(arrived))
       .catch((err: unknown) => {
         // The document may have been stored (or be stored late) with no job to follow: it is settled once Redis answers.
         if (isReplyLost(err)) this.settleLater(requestId, caller.account.id, NOT_QUEUED);
@@ -216,6 +224,11 @@ export class CallPlacement {
       .catch((err: unknown) => log.error({ err }, 'could not settle a call whose job may not exist'));
   }
 
+  /** What is left of the request's answer budget (see `ArrivedRequest.answerBy`). */
+  private budgetLeft(arrived: ArrivedRequest): number {
+    return Math.max(0, (arrived.answerBy ?? Date.now() + ANSWER_WITHIN_MS) - Date.now());
+  }
+
   /** A new request id of the account's shard, so that everything of the call lands in one slot. */
   requestIdFor(accountId: string): string {
     return this.deps.shards.newRequestId(this.deps.shards.ofAccount(accountId));
@@ -283,8 +296,8 @@ const CLAIMED_THEN_SILENT: StatusError = {
   message: 'A worker claimed the call and then stopped while Redis was failing. It was not retried, so that no phone rings twice; the call may or may not have been placed.',
 };
 
-/** How long admission, or the cancel after a wait, may take before the API answers (and settles the call later). */
-const ANSWER_WITHIN_MS = 1000;
+/** How long the key lookup and admission together, or the cancel after a wait, may take before the API answers (and settles the call later). */
+export const ANSWER_WITHIN_MS = 1000;
 
 /** The account can place this call: the PBX is configured, the policy allows both numbers, and the options are possible and allowed. */
 function checkCall(caller: Caller, pbx: PbxKind, call: CallToPlace): void {

@@ -5,7 +5,7 @@ import { AppError, toAppError } from '../../shared/errors.js';
 import type { ApiKeyAuth } from '../auth/api-key-auth.js';
 import type { Answers, CallResult } from '../calls/call-answer.js';
 import type { Caller } from '../auth/api-key-auth.js';
-import type { CallPlacement, CallToPlace, PlacementExtras } from '../calls/call-placement.js';
+import { ANSWER_WITHIN_MS, type CallPlacement, type CallToPlace, type PlacementExtras } from '../calls/call-placement.js';
 import { isRedisDown } from '../calls/redis-down.js';
 import { within } from '../../shared/redis-retry.js';
 import { lazyChild } from '../../shared/logger.js';
@@ -31,7 +31,6 @@ export interface Click2CallDeps {
   logger: Logger;
 }
 
-const AUTH_WITHIN_MS = 1000;
 
 /**
  * Turns an entry point's fields into the call to place, for the authenticated caller; throws an
@@ -47,12 +46,14 @@ export class Click2CallService {
   constructor(private readonly deps: Click2CallDeps) {}
 
   async handle(input: Click2CallInput, build: BuildCall = buildClick2Call): Promise<CallResult> {
+    // The key lookup and admission share one budget: the answer never waits out a failover twice.
+    const answerBy = Date.now() + ANSWER_WITHIN_MS;
     let requestId: string = randomUUID();
     let log = lazyChild(this.deps.logger, { request_id: requestId });
     const { answers } = this.deps;
     try {
       // A read: giving up on it is harmless, and the answer must not wait out a failover.
-      const caller = await within(this.deps.auth.authenticate(input.apiKey), AUTH_WITHIN_MS);
+      const caller = await within(this.deps.auth.authenticate(input.apiKey), answerBy - Date.now());
       if (!caller) {
         const limit = await this.deps.limiter.hit(`ip:${input.clientAddress}`, this.deps.unauthenticatedPerMinute);
         if (!limit.allowed) return answers.rateLimited(requestId, new AppError('rate_limited', `Too many requests from this address; retry in ${limit.retryAfterSeconds} s.`), limit.retryAfterSeconds);
@@ -62,7 +63,7 @@ export class Click2CallService {
       // From here on the id names the account's shard (the answers above store nothing).
       requestId = this.deps.placement.requestIdFor(caller.account.id);
       log = lazyChild(this.deps.logger, { request_id: requestId });
-      const arrived = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod };
+      const arrived = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod, answerBy };
       let built: Awaited<ReturnType<BuildCall>>;
       try {
         built = await build(input.fields, caller);

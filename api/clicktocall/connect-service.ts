@@ -13,6 +13,7 @@ import type { Answers, CallResult } from '../calls/call-answer.js';
 import type { CallPlacement } from '../calls/call-placement.js';
 import { isRedisDown } from '../calls/redis-down.js';
 import { verifyConnectToken } from './connect-token.js';
+import { lazyChild } from '../../shared/logger.js';
 
 export interface ConnectInput {
   endpointId: string;
@@ -86,7 +87,7 @@ export class ConnectService {
 
   async handle(input: ConnectInput): Promise<CallResult> {
     let requestId: string = randomUUID();
-    let log = this.deps.logger.child({ request_id: requestId, c2c_id: input.endpointId });
+    let log = lazyChild(this.deps.logger, { request_id: requestId, c2c_id: input.endpointId });
     const { answers } = this.deps;
     try {
       const endpoint = await this.deps.endpoints.find(input.endpointId);
@@ -104,7 +105,7 @@ export class ConnectService {
         throw new AppError('invalid_request', 'A public click-to-call needs a fresh token from GET /v1/clicktocall/{c2c_id}/token (the widget fetches it).');
       }
       requestId = this.deps.placement.requestIdFor(endpoint.account_id);
-      log = this.deps.logger.child({ request_id: requestId, c2c_id: input.endpointId });
+      log = lazyChild(this.deps.logger, { request_id: requestId, c2c_id: input.endpointId });
       const arrived = { requestId, serverId: this.deps.serverId, requestUrl: input.requestUrl, httpMethod: input.httpMethod };
       const extras = { alsoListIn: this.deps.endpoints.historyKey(endpoint), requestData: { c2c_id: endpoint.id }, limits: this.limits(endpoint, input, ownKey), ...pbxSettingsOf(endpoint) };
       let visit: ReturnType<typeof parseConnect>;
@@ -123,8 +124,8 @@ export class ConnectService {
       return await this.deps.placement.place(arrived, owner, { dialFirst, dialSecond, dialAs: endpoint.extension, pbx: endpoint.pbx, options: visit.options }, extras);
     } catch (err) {
       const error = isRedisDown(err) ? new AppError('service_unavailable', undefined, { cause: err }) : toAppError(err);
-      if (error.code === 'internal_error') log.error({ err }, 'connect failed');
-      else log.info({ code: error.code }, 'connect refused');
+      if (error.code === 'internal_error') log().error({ err }, 'connect failed');
+      else log().info({ code: error.code }, 'connect refused');
       return { response: answers.fail(requestId, 'queued', error, false) };
     }
   }
