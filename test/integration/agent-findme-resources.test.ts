@@ -1,12 +1,11 @@
 /** SPEC §9 account resources: agent queues and FindMe lists through the admin API and c2c-admin, validated when saved. */
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { run } from '../../api/cli/c2c-admin.js';
 import { AccountStore } from '../../shared/accounts/account-store.js';
 import { agentOkPauseReasons, type AsteriskSettings } from '../../shared/accounts/pbx-settings.js';
 import { AgentQueueStore } from '../../shared/agents/agent-queue-store.js';
 import { ADMIN_TOKEN, provision, startRelay, type Relay } from '../support/relay.js';
-import { TEST_REDIS_URL } from '../support/redis-url.js';
+import { testRedis } from '../support/redis-url.js';
 
 const ASTERISK = { host: '127.0.0.1', username: 'c2c-relay', secret: 'not-used-here' };
 const SWITCHVOX = { url: 'https://127.0.0.1:9', username: 'admin', password: 'not-used-here' };
@@ -91,7 +90,7 @@ describe('agent queues and FindMe lists (admin)', function () {
 
   it('when the hot path looks a queue up in the store, then find() answers the account\'s own and undefined otherwise', async () => {
     await relay.admin('PUT', `${queues()}/hot`, QUEUE);
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = testRedis();
     try {
       const store = new AgentQueueStore(redis, relay.config.redisPrefix);
       expect((await store.find(accountId, 'hot'))?.pbx_queue).to.equal('sales');
@@ -217,7 +216,7 @@ describe('agent queues and FindMe lists (admin)', function () {
     }
     expect((await relay.admin('PUT', pbx, { ...ASTERISK, agent_ok_pause_reasons: ['Outbound', 'Back office'] })).status).to.equal(200);
     // What the worker reads: the opened (decrypted) connection.
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = testRedis();
     try {
       const stored = await new AccountStore(redis, relay.config.redisPrefix, relay.config.masterKey).loadPbx(otherAccountId, 'asterisk');
       const connection = stored?.open();

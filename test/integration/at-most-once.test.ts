@@ -1,9 +1,10 @@
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { AccountStore } from '../../shared/accounts/account-store.js';
-import { CALL_QUEUE, queuePrefix, type CallJob } from '../../shared/call-job.js';
+import { CALL_QUEUE, type CallJob } from '../../shared/call-job.js';
 import { createQueued, markDispatching } from '../../shared/status/status-document.js';
 import { AdmissionControl } from '../../shared/admission/admission.js';
 import { StatusStore } from '../../shared/status/status-store.js';
@@ -14,24 +15,25 @@ import { processCallJob, type CallJobDeps } from '../../worker/process-call-job.
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { eventually } from '../support/eventually.js';
 import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
-import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
+import { freshPrefix, testRedis, testShards } from '../support/redis-url.js';
 
 describe('at most once', function () {
   this.timeout(10000);
-  let redis: Redis;
+  let redis: RedisClient;
   let pbx: HttpPbxDouble;
   let deps: CallJobDeps;
   let accountId: string;
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
     pbx = await startHttpPbxDouble();
     const prefix = freshPrefix();
     const logger = pino({ level: 'silent' });
-    const accounts = new AccountStore(redis, prefix, randomBytes(32));
+    const shards = testShards(prefix);
+    const accounts = new AccountStore(redis, prefix, randomBytes(32), shards);
     accountId = (await accounts.createAccount('a')).id;
     await accounts.putPbx(accountId, 'other', { url: `${pbx.url}/c2c?to={dial_second}&id={request_id}` });
-    const statusStore = new StatusStore(redis, prefix, 600);
+    const statusStore = new StatusStore(redis, prefix, 600, 0, shards);
     deps = { statusStore, admission: new AdmissionControl(redis, prefix, statusStore), accounts, drivers: new DriverCache({ allowPrivateAddresses: true }, logger), logger };
   });
   after(async () => {
@@ -103,7 +105,8 @@ describe('at most once', function () {
 
   it('when the run lost its job lock (another worker took the job), then it never dials and writes nothing', async () => {
     const job = await queuedJob();
-    const lockKey = `${freshPrefix()}:lock`;
+    // In the job's shard, where BullMQ keeps it (one slot with the document on a Cluster).
+    const lockKey = `${deps.statusStore.shards.requestPrefix(job.request_id)}:q:calls:${job.request_id}:lock`;
     await redis.set(lockKey, 'token-of-another-worker', 'EX', 60);
     await processCallJob(job, deps, { token: 'stale-token', lockKey });
     expect(dialsOf(job.request_id)).to.equal(0);
@@ -126,7 +129,7 @@ describe('at most once', function () {
   it('when an admission is sent again (a replay after a lost reply), then it is admitted again, not a repeat of itself, and holds one slot', async () => {
     const id = randomUUID();
     const doc = createQueued({ requestId: id, serverId: 's', requestUrl: '/v1/click2call', httpMethod: 'GET', requestData: {} }, Date.now());
-    const repeat = { key: `${freshPrefix()}:dup`, ttlSeconds: 10 };
+    const repeat = { key: `${deps.statusStore.shards.accountPrefix(accountId)}:dup:${freshPrefix()}`, ttlSeconds: 10 };
     const request = { accountId: 'replayed', doc, atMs: Date.now(), repeat, slot: { limit: 1, untilMs: Date.now() + 60_000 } };
     expect(await deps.admission.admit(request)).to.deep.equal({ kind: 'admitted' });
     expect(await deps.admission.admit(request)).to.deep.equal({ kind: 'admitted' });
@@ -185,12 +188,12 @@ describe('a call job that fails in the worker', function () {
   it('when the job cannot be processed before anyone claimed it, then its status ends failed ("not dialed") and nothing is dialed', async () => {
     pbx = await startHttpPbxDouble();
     relay = await startRelay({}, { worker: false });
-    const { apiKey } = await provision(relay, 'other', { url: `${pbx.url}/c2c?to={dial_second}` });
+    const { apiKey, accountId } = await provision(relay, 'other', { url: `${pbx.url}/c2c?to={dial_second}` });
     const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550100', pbx: 'other', wait: '0' });
     expect(answer.state, JSON.stringify(answer.errors)).to.equal('queued');
     // A job whose data no longer matches the contract (as a crash or a bad deploy could leave it).
-    const redis = new Redis(TEST_REDIS_URL);
-    await redis.hset(`${queuePrefix(relay.config.redisPrefix)}:${CALL_QUEUE}:${answer.request_id}`, 'data', '{"request_id":"broken"}');
+    const redis = testRedis();
+    await redis.hset(`${relay.shards.queuePrefix(relay.shards.ofAccount(accountId))}:${CALL_QUEUE}:${answer.request_id}`, 'data', '{"request_id":"broken"}');
     redis.disconnect();
 
     worker = await startWorker(relay.config, pino({ level: 'silent' }));

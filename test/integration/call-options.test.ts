@@ -1,10 +1,9 @@
 /** SPEC §8 call options through the public API to the `other` and Switchvox doubles: delivered, stored, or refused before anything is dialed. */
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { startSwitchvoxDouble, type SwitchvoxDouble } from '../doubles/switchvox/switchvox-double.js';
 import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
-import { TEST_REDIS_URL } from '../support/redis-url.js';
+import { testRedis } from '../support/redis-url.js';
 
 const HOSTILE_PAGE = 'https://shop.example/a,b?x="1"\\y(z)${EXTEN}&api_key=nope#frag';
 
@@ -108,10 +107,10 @@ describe('call options end to end', function () {
   });
 
   it('when an option is refused, then no status document of a call is left queued', async () => {
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = testRedis();
     try {
       const answer = await click2call(relay, { api_key: switchvoxKey, dial_first: '1001', dial_second: '5550100', first_callerid: '1001' });
-      const stored = await redis.get(`${relay.config.redisPrefix}:st:${answer.request_id}`);
+      const stored = await redis.get(`${relay.shards.requestPrefix(answer.request_id)}:st:${answer.request_id}`);
       expect(stored).to.contain('"state":"failed"');
     } finally {
       redis.disconnect();

@@ -1,6 +1,6 @@
 /** How the worker writes an Asterisk call's progress: steps close together share one write. */
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { AccountStore } from '../../shared/accounts/account-store.js';
@@ -12,25 +12,26 @@ import { processCallJob, type CallJobDeps } from '../../worker/process-call-job.
 import { startAmiDouble, type AmiDouble } from '../doubles/ami/ami-double.js';
 import { doubleOptions, settingsFor } from '../doubles/ami/driver-fixture.js';
 import { eventually } from '../support/eventually.js';
-import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
+import { freshPrefix, testRedis, testShards } from '../support/redis-url.js';
 
 describe('call progress writes', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let double: AmiDouble;
   let deps: CallJobDeps;
   let accountId: string;
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
     // Leg 1 answers, leg 2 answers and hangs up within a few milliseconds.
     double = await startAmiDouble(doubleOptions({ timing: { ringMs: 1, holdMs: 1 }, leg2Outcomes: {} }));
     const prefix = freshPrefix();
-    const accounts = new AccountStore(redis, prefix, randomBytes(32));
+    const shards = testShards(prefix);
+    const accounts = new AccountStore(redis, prefix, randomBytes(32), shards);
     accountId = (await accounts.createAccount('a')).id;
     await accounts.putPbx(accountId, 'asterisk', settingsFor(double.port));
     const logger = pino({ level: 'silent' });
     // A window far longer than the call, so the test does not depend on the machine's speed.
-    const statusStore = new StatusStore(redis, prefix, 600);
+    const statusStore = new StatusStore(redis, prefix, 600, 0, shards);
     deps = { statusStore, admission: new AdmissionControl(redis, prefix, statusStore), accounts, drivers: new DriverCache({ allowPrivateAddresses: true }, logger), logger, progressWindowMs: 500 };
   });
   after(async () => {

@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { queuePrefix, CALL_QUEUE } from '../../shared/call-job.js';
+import { CALL_QUEUE } from '../../shared/call-job.js';
 import { startWorker } from '../../worker/main.js';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { eventually } from '../support/eventually.js';
 import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
-import { TEST_REDIS_URL } from '../support/redis-url.js';
+import { keysEverywhere, testRedis } from '../support/redis-url.js';
 
 function otherSettings(pbx: HttpPbxDouble, timeoutMs = 1500) {
   return { method: 'GET', url: `${pbx.url}/c2c?from={dial_first}&to={dial_second}&id={request_id}`, timeout_ms: timeoutMs };
@@ -31,9 +31,9 @@ describe('the public API', function () {
   });
 
   async function keysInRedis(): Promise<string[]> {
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = testRedis();
     try {
-      return await redis.keys(`${relay.config.redisPrefix}:st:*`);
+      return (await Promise.all(relay.shards.all().map((n) => keysEverywhere(redis, `${relay.shards.keyPrefix(n)}:st:*`)))).flat();
     } finally {
       redis.disconnect();
     }
@@ -169,11 +169,12 @@ describe('the wait bound', function () {
   let relay: Relay;
   let pbx: HttpPbxDouble;
   let apiKey: string;
+  let accountId: string;
 
   before(async () => {
     relay = await startRelay({}, { worker: false });
     pbx = await startHttpPbxDouble();
-    ({ apiKey } = await provision(relay, 'other', otherSettings(pbx, 8000), { default_pbx: 'other' }));
+    ({ apiKey, accountId } = await provision(relay, 'other', otherSettings(pbx, 8000), { default_pbx: 'other' }));
   });
   after(async () => {
     await relay.stop();
@@ -186,7 +187,7 @@ describe('the wait bound', function () {
     expect(answer.state).to.equal('expired');
     expect(answer.errors[0].error.code).to.equal('pbx_timeout');
     const worker = await startWorker(relay.config, pino({ level: 'silent' }));
-    const queue = new Queue(CALL_QUEUE, { connection: new Redis(TEST_REDIS_URL), prefix: queuePrefix(relay.config.redisPrefix) });
+    const queue = new Queue(CALL_QUEUE, { connection: testRedis(), prefix: relay.shards.queuePrefix(relay.shards.ofAccount(accountId)) });
     try {
       // Completed jobs are removed at once, so a finished job reads as unknown.
       await eventually(async () => expect(await queue.getJobState(answer.request_id)).to.be.oneOf(['completed', 'unknown']), { timeoutMs: 8000 });
@@ -200,8 +201,8 @@ describe('the wait bound', function () {
 
   it('when the job cannot be queued, then the API cancels it: an honest fail with the reason, its slot freed, and it is never dialed', async () => {
     // A queue key of the wrong type makes BullMQ's own add script fail, as a broken Redis would.
-    const redis = new Redis(TEST_REDIS_URL);
-    const waitKey = `${queuePrefix(relay.config.redisPrefix)}:${CALL_QUEUE}:wait`;
+    const redis = testRedis();
+    const waitKey = `${relay.shards.queuePrefix(relay.shards.ofAccount(accountId))}:${CALL_QUEUE}:wait`;
     await redis.set(waitKey, 'not a list');
     try {
       const answer = await click2call(relay, { api_key: apiKey, dial_first: '1001', dial_second: '5550177', wait: '5' });
@@ -210,7 +211,7 @@ describe('the wait bound', function () {
       const doc = (await statusOf(answer.status_url)).body.c2c_status;
       expect(doc.state).to.equal('expired');
       expect(doc.response.error.message).to.contain('will not be dialed');
-      const slots = await redis.keys(`${relay.config.redisPrefix}:acct:*:active`);
+      const slots = await keysEverywhere(redis, `${relay.config.redisPrefix}:*acct:*:active`);
       for (const key of slots) expect(await redis.zscore(key, answer.request_id)).to.equal(null);
       expect(pbx.requests.filter((r) => r.url.includes(answer.request_id))).to.have.length(0);
     } finally {

@@ -2,13 +2,13 @@
  * SPEC §9 Click-to-FindMe end to end on Switchvox (HTTPS double): an ordered list with type=2 is
  * hunted as one held switchvox.call per number; what Switchvox cannot do is refused before it is sent.
  */
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { DEFAULT_EXTENSIONS, startSwitchvoxDouble, type SwitchvoxDouble } from '../doubles/switchvox/switchvox-double.js';
 import { eventually } from '../support/eventually.js';
 import { provision, startRelay, statusOf, type Relay } from '../support/relay.js';
-import { TEST_REDIS_URL } from '../support/redis-url.js';
+import { testRedis } from '../support/redis-url.js';
 import { AgentQueueStore } from '../../shared/agents/agent-queue-store.js';
 import { FindMeStore } from '../../shared/findme/findme-store.js';
 
@@ -26,7 +26,7 @@ describe('clicktofindme end to end with Switchvox (HTTPS double)', function () {
   this.timeout(20000);
   let relay: Relay;
   let pbx: SwitchvoxDouble;
-  let redis: Redis;
+  let redis: RedisClient;
   let apiKey: string;
   let accountId: string;
 
@@ -43,7 +43,7 @@ describe('clicktofindme end to end with Switchvox (HTTPS double)', function () {
     const put = async (id: string, body: unknown) => expect((await relay.admin('PUT', `/admin/v1/accounts/${accountId}/findme/${id}`, body)).status).to.equal(201);
     await put('hunt', { name: 'Front desk', numbers: ['1002', '1003'], strategy: 'ordered', ring_seconds: 5 });
     await put('nobody', { name: 'Closed', numbers: ['1002', '1004'], strategy: 'ordered', ring_seconds: 5 });
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
   });
   after(async () => {
     redis.disconnect();
@@ -148,7 +148,7 @@ describe('clicktofindme with the other (HTTP) PBX', function () {
     }
     expect((await relay.admin('GET', `/admin/v1/accounts/${accountId}/findme/front`)).status).to.equal(404);
     // A list written to the store by hand (or before the rule) is refused by the public API as well.
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = testRedis();
     try {
       await new FindMeStore(redis, relay.config.redisPrefix).put(accountId, 'front', { name: 'Front desk', pbx: 'other', numbers: ['1002', '1003'], strategy: 'ordered', ring_seconds: 5 });
     } finally {

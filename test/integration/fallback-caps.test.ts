@@ -1,17 +1,18 @@
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { Shards } from '../../shared/shards.js';
 import { DailyCaps, PER_RECIPIENT_DAILY_CAP } from '../../worker/fallbacks/daily-caps.js';
-import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
+import { freshPrefix, keysEverywhere, testRedis } from '../support/redis-url.js';
 
 describe('daily caps of no-answer fallbacks (real Redis)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let prefix: string;
   let caps: DailyCaps;
   const at = new Date('2030-05-06T23:59:59.000Z');
 
   before(() => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
   });
   after(() => redis.quit());
   beforeEach(() => {
@@ -21,7 +22,7 @@ describe('daily caps of no-answer fallbacks (real Redis)', () => {
 
   it('when a message is counted, then both counters live under the account\'s shard prefix, expire, and name no address', async () => {
     expect(await caps.take('acct_1_s2', 'sms', '5554443333', 10, at)).to.deep.equal({ allowed: true });
-    const keys = (await redis.keys(`${prefix}:*`)).sort();
+    const keys = (await keysEverywhere(redis, `${prefix}:*`)).sort();
     expect(keys).to.have.length(2);
     for (const key of keys) {
       expect(key).to.match(new RegExp(`^${prefix}:\\{[^}]+\\}:acct:acct_1_s2:fallback-cap:sms:2030-05-06`));

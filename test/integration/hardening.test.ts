@@ -84,7 +84,8 @@ describe('hardening', function () {
         const admin = `http://127.0.0.1:${relay.web.adminPort}`;
         await fetch(`${relay.base}/healthz`);
         expect((await fetch(`${relay.base}/metrics`)).status, 'public /metrics').to.equal(404);
-        expect((await fetch(`${relay.base}/readyz`)).status).to.equal(200);
+        // Ready once its Redis connection is (on a Cluster, once the slot map is loaded).
+        await eventually(async () => expect((await fetch(`${relay.base}/readyz`)).status).to.equal(200));
         const metrics = await fetch(`${admin}/metrics`);
         expect(metrics.status).to.equal(200);
         expect(await metrics.text()).to.contain('c2c_http_request_duration_seconds_count{route="/healthz",status="200"}');

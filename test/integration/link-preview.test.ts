@@ -1,19 +1,20 @@
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { TEST_REDIS_URL } from '../support/redis-url.js';
+import { keysEverywhere, testRedis } from '../support/redis-url.js';
 import { provision, startRelay, type Relay } from '../support/relay.js';
 import { LINK_PREVIEW_AGENTS } from '../support/user-agents.js';
 
 describe('link previews at the HTTP edge', function () {
   this.timeout(20000);
   let relay: Relay;
-  let redis: Redis;
+  let redis: RedisClient;
   let apiKey: string;
   let url: string;
 
   /** Every key of this relay's prefix, with the value that would change if anything were counted or stored. */
   const snapshot = async (): Promise<Record<string, string>> => {
-    const keys = await redis.keys(`${relay.config.redisPrefix}*`);
+    const keys = await keysEverywhere(redis, `${relay.config.redisPrefix}*`);
     const entries = await Promise.all(keys.map(async (key) => [key, JSON.stringify(await redis.dump(key))] as const));
     return Object.fromEntries(entries);
   };
@@ -21,7 +22,7 @@ describe('link previews at the HTTP edge', function () {
   before(async () => {
     // No worker: a call that got through would stay queued, in plain sight.
     relay = await startRelay({}, { worker: false });
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
     ({ apiKey } = await provision(relay, 'other', { url: 'http://127.0.0.1:9/c2c?to={dial_second}' }));
     url = `${relay.base}/v1/click2call?${new URLSearchParams({ api_key: apiKey, dial_first: '1001', dial_second: '5550100', pbx: 'other', wait: '0' })}`;
   });

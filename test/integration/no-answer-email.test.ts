@@ -1,15 +1,14 @@
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { AccountStore } from '../../shared/accounts/account-store.js';
 import { createLogger } from '../../shared/logger.js';
 import type { NoAnswerReport } from '../../shared/findme/no-answer-report.js';
-import { Shards } from '../../shared/shards.js';
 import { DailyCaps } from '../../worker/fallbacks/daily-caps.js';
 import { createMailer, type Mailer } from '../../worker/fallbacks/mailer.js';
 import { sendNoAnswerEmail, type EmailFallbackDeps } from '../../worker/fallbacks/no-answer-email.js';
 import { LogCapture } from '../support/log-capture.js';
-import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
+import { freshPrefix, testRedis, testShards } from '../support/redis-url.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.js';
 
 const SMTP_USER = 'relay';
@@ -28,7 +27,7 @@ const report = (overrides: Partial<NoAnswerReport> = {}): NoAnswerReport => ({
 
 describe('no_answer_email through a real SMTP server', function () {
   this.timeout(15000);
-  let redis: Redis;
+  let redis: RedisClient;
   let accounts: AccountStore;
   let receiver: SmtpReceiver;
   let mailer: Mailer;
@@ -38,7 +37,7 @@ describe('no_answer_email through a real SMTP server', function () {
   let now: Date;
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
     receiver = await startSmtpReceiver({ auth: { username: SMTP_USER, password: SMTP_PASSWORD } });
     mailer = createMailer({ host: '127.0.0.1', port: receiver.port, secure: false, username: SMTP_USER, password: SMTP_PASSWORD });
   });
@@ -50,7 +49,7 @@ describe('no_answer_email through a real SMTP server', function () {
 
   beforeEach(async () => {
     const prefix = freshPrefix();
-    const shards = new Shards(prefix);
+    const shards = testShards(prefix);
     accounts = new AccountStore(redis, prefix, randomBytes(32), shards);
     accountId = (await accounts.createAccount('Shop')).id;
     logs = new LogCapture();

@@ -1,17 +1,16 @@
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { AccountStore } from '../../shared/accounts/account-store.js';
 import { SmsGatewayStore } from '../../shared/accounts/sms-gateway-store.js';
 import type { NoAnswerReport } from '../../shared/findme/no-answer-report.js';
 import { createLogger } from '../../shared/logger.js';
-import { Shards } from '../../shared/shards.js';
 import { DailyCaps } from '../../worker/fallbacks/daily-caps.js';
 import { sendNoAnswerSms, type SmsFallbackDeps } from '../../worker/fallbacks/no-answer-sms.js';
 import { SmsGatewayClient } from '../../worker/fallbacks/sms-gateway-client.js';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { LogCapture } from '../support/log-capture.js';
-import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
+import { freshPrefix, testRedis, testShards } from '../support/redis-url.js';
 
 const API_KEY = 'sk_gateway_do-not-leak_42';
 const GATEWAY_PASSWORD = 'gw-basic-pass-77';
@@ -31,7 +30,7 @@ const report = (accountId: string, overrides: Partial<NoAnswerReport> = {}): NoA
 
 describe('no_answer_sms through the account\'s SMS gateway (a real HTTP server)', function () {
   this.timeout(15000);
-  let redis: Redis;
+  let redis: RedisClient;
   let double: HttpPbxDouble;
   const allowed = new SmsGatewayClient({ allowPrivateAddresses: true });
   const guarded = new SmsGatewayClient({ allowPrivateAddresses: false });
@@ -51,7 +50,7 @@ describe('no_answer_sms through the account\'s SMS gateway (a real HTTP server)'
   });
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
     double = await startHttpPbxDouble({
       basic: { username: 'shop', password: GATEWAY_PASSWORD },
       outcomes: { [FAILS_WITH_500]: { kind: 'refuse', status: 500, body: `internal error\r\nwhile sending with key ${API_KEY}` } },
@@ -67,7 +66,7 @@ describe('no_answer_sms through the account\'s SMS gateway (a real HTTP server)'
   beforeEach(async () => {
     const prefix = freshPrefix();
     const masterKey = randomBytes(32);
-    const shards = new Shards(prefix);
+    const shards = testShards(prefix);
     accounts = new AccountStore(redis, prefix, masterKey, shards);
     gateways = new SmsGatewayStore(redis, prefix, masterKey);
     accountId = (await accounts.createAccount('Shop')).id;

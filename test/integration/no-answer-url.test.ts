@@ -20,7 +20,7 @@ import { startWebhookDelivery, type WebhookDeliveryHandle } from '../../worker/w
 import { eventually } from '../support/eventually.js';
 import { LogCapture } from '../support/log-capture.js';
 import { readNoAnswerXml } from '../support/no-answer-xml-reader.js';
-import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
+import { freshPrefix, TEST_REDIS_ENV } from '../support/redis-url.js';
 import { startWebhookReceiver, type ReceivedDelivery } from '../support/webhook-receiver.js';
 
 const SECRET = 'whsec_no-answer-test-secret-0123456789';
@@ -57,7 +57,7 @@ interface Rig {
 /** The worker's webhook side as worker/main.ts starts it, on the test Redis with a fresh prefix, reporting outcomes to a list. */
 async function startRig(env: Record<string, string>): Promise<Rig> {
   const config = parseConfig({
-    REDIS_URL: TEST_REDIS_URL,
+    ...TEST_REDIS_ENV,
     REDIS_PREFIX: freshPrefix(),
     C2C_MASTER_KEY: randomBytes(32).toString('base64'),
     ADMIN_TOKEN: 'test-admin-token-0123456789',

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { Shards } from '../../shared/shards.js';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
-import { TEST_REDIS_URL } from '../support/redis-url.js';
+import { keysEverywhere, testRedis } from '../support/redis-url.js';
 
 describe('sharded calls', function () {
   this.timeout(30000);
@@ -21,7 +21,7 @@ describe('sharded calls', function () {
   });
 
   it('when accounts place calls, then each lands in its account\'s shard, reads and history find it, and every shard is used', async () => {
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = testRedis();
     const prefix = relay.config.redisPrefix;
     const shardsUsed = new Set<string>();
     try {
@@ -34,7 +34,7 @@ describe('sharded calls', function () {
         expect(answer.status, JSON.stringify(answer.errors)).to.equal('success');
         expect(answer.state).to.equal('accepted');
         expect(Number.parseInt(answer.request_id.slice(-2), 16)).to.equal(Number(shard));
-        const tag = new Shards(prefix, 3, false).keyPrefix(Number(shard));
+        const tag = new Shards(prefix, 3, relay.config.redisCluster).keyPrefix(Number(shard));
         expect(await redis.exists(`${tag}:st:${answer.request_id}`)).to.equal(1);
         expect(await redis.zscore(`${tag}:acct:${accountId}:history`, answer.request_id)).to.not.equal(null);
         expect((await statusOf(answer.status_url)).body.c2c_status.state).to.equal('accepted');
@@ -42,7 +42,7 @@ describe('sharded calls', function () {
         expect(history.body.requests.map((row: { request_id: string }) => row.request_id)).to.deep.equal([answer.request_id]);
       }
       expect(shardsUsed.size, 'nine accounts use more than one shard').to.be.greaterThan(1);
-      expect(await redis.keys(`${prefix}:st:*`), 'no untagged status document').to.deep.equal([]);
+      expect(await keysEverywhere(redis, `${prefix}:st:*`), 'no untagged status document').to.deep.equal([]);
     } finally {
       redis.disconnect();
     }

@@ -1,4 +1,5 @@
 /** The worker's status writer against a real Redis: which steps share a write, in which order. */
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -6,18 +7,18 @@ import { createQueued, markAccepted, markDispatching, markProgress } from '../..
 import { AdmissionControl } from '../../shared/admission/admission.js';
 import { StatusStore } from '../../shared/status/status-store.js';
 import { StatusWriter } from '../../worker/status-writer.js';
-import { freshPrefix, TEST_REDIS_URL } from '../support/redis-url.js';
+import { freshPrefix, testRedis, testShards } from '../support/redis-url.js';
 
 describe('status writer', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let store: StatusStore;
   let admission: AdmissionControl;
   const accountId = 'acct-1';
   const prefix = freshPrefix();
 
   before(() => {
-    redis = new Redis(TEST_REDIS_URL);
-    store = new StatusStore(redis, prefix, 600);
+    redis = testRedis();
+    store = new StatusStore(redis, prefix, 600, 0, testShards(prefix));
     admission = new AdmissionControl(redis, prefix, store);
   });
   after(() => redis.disconnect());
@@ -109,9 +110,9 @@ describe('status writer', () => {
 
   it('when a write fails, then its steps are carried by the next write', async () => {
     const id = await queued();
-    const flaky = new Redis(TEST_REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const flaky = testRedis({ lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     try {
-      const writer = new StatusWriter(new StatusStore(flaky, prefix, 600), id, slotOf(id));
+      const writer = new StatusWriter(new StatusStore(flaky, prefix, 600, 0, testShards(prefix)), id, slotOf(id));
       let failure: unknown;
       await writer.apply((doc) => markDispatching(doc, 'asterisk', {}, Date.now())).catch((err: unknown) => (failure = err));
       expect(failure).to.be.instanceOf(Error);

@@ -1,11 +1,11 @@
 /** Signed webhooks (SPEC §11): subscriptions, status_callback, one event per state change, the admin API. */
+import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { startAmiDouble, type AmiDouble } from '../doubles/ami/ami-double.js';
 import { sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
 import { eventually } from '../support/eventually.js';
-import { TEST_REDIS_URL } from '../support/redis-url.js';
+import { testRedis } from '../support/redis-url.js';
 import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';
 import { startWebhookReceiver, type ReceivedDelivery } from '../support/webhook-receiver.js';
 
@@ -28,13 +28,13 @@ describe('webhooks', function () {
   this.timeout(20000);
   let relay: Relay;
   let ami: AmiDouble;
-  let redis: Redis;
+  let redis: RedisClient;
 
   before(async () => {
     relay = await startRelay({ ALLOW_PRIVATE_WEBHOOK_ADDRESSES: 'true', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_TIMEOUT_MS: '1000' });
     const options = sandboxAmiOptions();
     ami = await startAmiDouble({ ...options, leg2Outcomes: { ...options.leg2Outcomes, '5550100': { kind: 'answer', holdMs: 100 } }, timing: { ringMs: 10, holdMs: 100 } });
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
   });
   after(async () => {
     await relay.stop();
@@ -68,10 +68,10 @@ describe('webhooks', function () {
     const { accountId, apiKey } = await newAccount();
     const answer = await call(apiKey);
     await eventually(async () => expect((await statusOf(answer.status_url)).body.c2c_status.state).to.equal('completed'), { timeoutMs: 8000 });
-    const stream = `${relay.config.redisPrefix}:wh:changes`;
+    const stream = `${relay.shards.requestPrefix(answer.request_id)}:wh:changes`;
     const entries = (await redis.xrange(stream, '-', '+')).filter(([, fields]) => fields.includes(accountId));
     expect(entries).to.deep.equal([]);
-    expect(await redis.exists(`${relay.config.redisPrefix}:acct:${accountId}:wh-on`)).to.equal(0);
+    expect(await redis.exists(`${relay.shards.accountPrefix(accountId)}:acct:${accountId}:wh-on`)).to.equal(0);
     expect((await relay.admin('GET', `/admin/v1/accounts/${accountId}/webhooks/deliveries`)).body.deliveries).to.deep.equal([]);
   });
 
@@ -123,9 +123,9 @@ describe('webhooks', function () {
       await eventually(() => expect(receiver.events().map((event) => event.state)).to.deep.equal(BUSY_LIFE), { timeoutMs: 8000 });
       // What a fan-out that died before acknowledging leaves behind: the same change, once more.
       const change = JSON.stringify({ id: answer.request_id, v: 2, state: 'accepted' });
-      await redis.xadd(`${relay.config.redisPrefix}:wh:changes`, '*', 'a', accountId, 'f', '0', 'c', change);
+      await redis.xadd(`${relay.shards.requestPrefix(answer.request_id)}:wh:changes`, '*', 'a', accountId, 'f', '0', 'c', change);
       const deliveries = async () => (await relay.admin('GET', `/admin/v1/accounts/${accountId}/webhooks/deliveries`)).body.deliveries;
-      await eventually(async () => expect(await redis.xlen(`${relay.config.redisPrefix}:wh:changes`)).to.equal(0));
+      await eventually(async () => expect(await redis.xlen(`${relay.shards.requestPrefix(answer.request_id)}:wh:changes`)).to.equal(0));
       expect(await deliveries()).to.have.length(5);
       expect(receiver.received).to.have.length(5);
     } finally {

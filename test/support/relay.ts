@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { startWeb, type WebHandle } from '../../api/main.js';
 import { parseConfig, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
+import { Shards } from '../../shared/shards.js';
 import { startWorker, type WorkerHandle } from '../../worker/main.js';
 import { LogCapture } from './log-capture.js';
-import { freshPrefix, TEST_REDIS_URL } from './redis-url.js';
+import { freshPrefix, TEST_REDIS_ENV } from './redis-url.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface Relay {
   config: Config;
+  /** Where the relay's keys live (one untagged shard, or QUEUE_SHARDS tagged ones on a cluster). */
+  shards: Shards;
   web: WebHandle;
   worker: WorkerHandle | undefined;
   base: string;
@@ -21,7 +24,8 @@ export interface Relay {
 /** The real web and worker code against the test Redis, on port 0, with a fresh key prefix. */
 export async function startRelay(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Relay> {
   const config = parseConfig({
-    REDIS_URL: TEST_REDIS_URL,
+    // A test that brings its own Redis (a standalone server it stops and starts) sets REDIS_URL itself.
+    ...(env.REDIS_URL === undefined ? TEST_REDIS_ENV : {}),
     REDIS_PREFIX: freshPrefix(),
     PORT: '0',
     C2C_MASTER_KEY: randomBytes(32).toString('base64'),
@@ -43,6 +47,7 @@ export async function startRelay(env: Record<string, string> = {}, options: { wo
   const adminBase = web.adminPort === undefined ? base : `http://127.0.0.1:${web.adminPort}`;
   return {
     config,
+    shards: new Shards(config.redisPrefix, config.queueShards, config.redisCluster),
     web,
     worker,
     base,
@@ -66,6 +71,7 @@ export async function startRelay(env: Record<string, string> = {}, options: { wo
 /** Creates an account with a key and the given PBX connection through the admin API. */
 export async function provision(relay: Relay, kind: string, settings: unknown, policy?: unknown): Promise<{ accountId: string; apiKey: string }> {
   const account = await relay.admin('POST', '/admin/v1/accounts', { name: 'Test Co' });
+  if (account.status !== 201 && account.status !== 200) throw new Error(`POST account failed: HTTP ${account.status} ${JSON.stringify(account.body)}`);
   const accountId = account.body.account.id as string;
   const key = await relay.admin('POST', `/admin/v1/accounts/${accountId}/keys`, { label: 'test' });
   const put = await relay.admin('PUT', `/admin/v1/accounts/${accountId}/pbx/${kind}`, settings);
