@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** API keys carry a recognisable prefix so leaked keys can be found by secret scanners. */
 export const API_KEY_PREFIX = 'c2c_live_';
@@ -18,7 +18,8 @@ export function looksLikeApiKey(candidate: string): boolean {
  * from), and looking a key up by its hash never compares secret bytes one by one.
  */
 export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('base64url');
+  // One-shot: no Hash object per request (every authenticated request hashes its key).
+  return hash('sha256', apiKey, 'base64url');
 }
 
 /** Short random ids for keys and accounts, safe in URLs and Redis keys. */
