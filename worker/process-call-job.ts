@@ -4,6 +4,7 @@ import type { AccountStore } from '../shared/accounts/account-store.js';
 import type { AdmissionControl } from '../shared/admission/admission.js';
 import { ringSecondsOf, type CallJob } from '../shared/call-job.js';
 import { AppError, toAppError } from '../shared/errors.js';
+import { lazyChild } from '../shared/logger.js';
 import { untilAnswered } from '../shared/redis-retry.js';
 import { isTerminal, type StatusError } from '../shared/status/status-document.js';
 import type { ClaimAttempt, ClaimResult, StatusStore } from '../shared/status/status-store.js';
@@ -17,7 +18,8 @@ import type { PendingWrites } from './pending-writes.js';
 export interface CallJobDeps {
   statusStore: StatusStore;
   admission: AdmissionControl;
-  accounts: AccountStore;
+  /** Where the account's PBX connection is read (the worker's PbxConnectionCache). */
+  accounts: Pick<AccountStore, 'loadPbx'>;
   drivers: DriverCache;
   logger: Logger;
   now?: () => number;
@@ -60,7 +62,8 @@ class NotThisRun extends Error {}
  */
 export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRun = { token: randomUUID() }): Promise<void> {
   const now = deps.now ?? Date.now;
-  const log = deps.logger.child({ request_id: job.request_id });
+  // Made on first use: a call that goes well logs one line, written without it.
+  const log = lazyChild(deps.logger, { request_id: job.request_id });
   const recorder = new CallRecorder(
     { requestId: job.request_id, accountId: job.account_id, pbx: job.pbx },
     { statusStore: deps.statusStore, admission: deps.admission, now, progressWindowMs: deps.progressWindowMs ?? PROGRESS_WINDOW_MS },
@@ -71,7 +74,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
   const claimToDial = async (): Promise<boolean> => {
     if (now() > job.deadline_ms) {
       if ((await recorder.claim(attempt('expire'))).won) await recorder.expired(EXPIRED);
-      log.warn('call job expired in the queue');
+      log().warn('call job expired in the queue');
       return false;
     }
     const claim = await recorder.claim(attempt('dispatch'));
@@ -82,7 +85,7 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     // Another run claimed it and is gone (this job is a re-run): its call may have left.
     if (claim.holder === 'dispatch') await recorder.interrupted(INTERRUPTED);
     else if (claim.holder === 'cancel' || claim.holder === 'expire') await recorder.cancelledByOther(CANCELLED);
-    log.info({ holder: claim.holder }, 'call not dialed: claimed by another');
+    log().info({ holder: claim.holder }, 'call not dialed: claimed by another');
   };
 
   // The driver stays open while the call needs it: until its verdict, or its end when progress follows.
@@ -91,27 +94,27 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
   /** A write the call reports after its job may have returned: shutdown waits for it, a failure is logged. */
   const keep = (write: Promise<void>, failure: string): void => {
     deps.writes?.track(write);
-    write.catch((err: unknown) => log.error({ err }, failure));
+    write.catch((err: unknown) => log().error({ err }, failure));
   };
   const observer: HuntObserver = {
     async dispatching(pbxData) {
       if (!(await claimToDial())) throw new NotThisRun();
-      recorder.dispatching(pbxData).catch((err: unknown) => log.error({ err }, 'could not record dispatching'));
-      log.debug({ pbx: job.pbx }, 'call request dispatched to the PBX');
+      recorder.dispatching(pbxData).catch((err: unknown) => log().error({ err }, 'could not record dispatching'));
+      deps.logger.debug({ request_id: job.request_id, pbx: job.pbx }, 'call request dispatched to the PBX');
     },
     progress(event) {
       if (isTerminal(event.event)) lease?.release();
       keep(
-        recorder.progress(event).then(() => log[event.event === 'first_answered' || event.event === 'connected' ? 'debug' : 'info']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress')),
+        recorder.progress(event).then(() => log()[event.event === 'first_answered' || event.event === 'connected' ? 'debug' : 'info']({ event: event.event, leg: event.leg, cause: event.cause }, 'call progress')),
         'could not record call progress',
       );
     },
     attempt(attempt) {
-      log.info({ called_number: attempt.called_number, call_result: attempt.call_result }, 'FindMe attempt');
+      log().info({ called_number: attempt.called_number, call_result: attempt.call_result }, 'FindMe attempt');
       keep(recorder.attempt(attempt), 'could not record a FindMe attempt');
     },
     fallback(record) {
-      log.info({ channel: record.channel, result: record.result }, 'no-answer fallback');
+      log().info({ channel: record.channel, result: record.result }, 'no-answer fallback');
       keep(recorder.fallback(record), 'could not record a no-answer fallback');
     },
   };
@@ -132,22 +135,22 @@ export async function processCallJob(job: CallJob, deps: CallJobDeps, run: JobRu
     // The PBX has the call: nothing from here on may turn it into `failed`. A write that keeps failing
     // fails the job instead, and interrupted-job.ts finds this run's claim and keeps the outcome honest.
     await recorder.accepted(accepted.responseData, progressFollows);
-    log.info('call request accepted by the PBX');
+    deps.logger.info({ request_id: job.request_id }, 'call request accepted by the PBX');
   } finally {
     if (lease && progressFollows) releaseAtTimeBound(lease, ringSecondsOf(job.plan, job.timeout));
     else lease?.release();
-    await recorder.finish().catch((err: unknown) => log.error({ err }, 'could not release the call slot'));
+    await recorder.finish().catch((err: unknown) => log().error({ err }, 'could not release the call slot'));
   }
 
   /** The driver or the lookups before it refused or failed: `failed`, unless the PBX may have the call. */
   async function recordRefusal(error: AppError, err: unknown): Promise<void> {
     if (recorder.dispatched && error.outcomeUnknown) {
       await recorder.outcomeUnknown({ code: error.code, message: error.message });
-      log.warn({ code: error.code }, 'call request outcome unknown: the PBX may have placed it');
+      log().warn({ code: error.code }, 'call request outcome unknown: the PBX may have placed it');
       return;
     }
-    if (error.code === 'internal_error') log.error({ err }, 'call job failed');
-    else log.info({ code: error.code }, 'call request failed');
+    if (error.code === 'internal_error') log().error({ err }, 'call job failed');
+    else log().info({ code: error.code }, 'call request failed');
     // Before dispatch this run must still win the claim, or someone else decided the call's fate.
     if (recorder.dispatched || (await recorder.claim(attempt('dispatch'))).won) await recorder.failed({ code: error.code, message: error.message }, error.responseData);
   }
