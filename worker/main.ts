@@ -21,7 +21,6 @@ import type { PlanDeps } from './plans/place-planned-call.js';
 import { PendingWrites } from './pending-writes.js';
 import { withFallback } from '../shared/status/status-document.js';
 import { startWebhookDelivery } from './webhooks/webhook-delivery.js';
-import { followAccountChanges, PbxConnectionCache } from './pbx/pbx-connection-cache.js';
 
 export interface WorkerHandle {
   shutdown: Shutdown;
@@ -29,9 +28,6 @@ export interface WorkerHandle {
 
 /** How long the worker keeps sending a status write whose reply was lost (a Redis restart takes seconds). */
 const REPLAY_FOR_MS = 5 * 60_000;
-
-/** The longest a cached PBX connection is used without a fresh read, should its change announcement be lost. */
-const PBX_CONNECTION_TTL_MS = 5000;
 
 /** Composition root of the worker process: connections, BullMQ workers, PBX drivers. */
 export async function startWorker(config: Config, logger: Logger): Promise<WorkerHandle> {
@@ -42,10 +38,6 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
   const admission = new AdmissionControl(redis, config.redisPrefix, statusStore, REPLAY_FOR_MS);
   const accounts = new AccountStore(redis, config.redisPrefix, config.masterKey, shards);
   const drivers = new DriverCache({ allowPrivateAddresses: config.allowPrivatePbxAddresses }, logger);
-  // Calls read their account's PBX connection from here: no Redis read before the claim.
-  const pbxConnections = new PbxConnectionCache(accounts, PBX_CONNECTION_TTL_MS);
-  const accountChanges = createRedis(config, 'subscriber', logger);
-  await followAccountChanges(accountChanges, accounts.channel, pbxConnections, logger);
   // Click-to-FindMe's no-answer email and SMS (SPEC §9): one SMTP pool and one gateway client per process.
   const noAnswer = createNoAnswerSenders(config, { redis, shards, accounts, logger });
   // The PBX-test and webhook queues live in shard 0 (one hash slot on a Cluster).
@@ -73,7 +65,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
       CALL_QUEUE,
       // The run's lock token and key go into the dispatch claim: a run that lost its job's lock never dials.
       async (job: Job, token?: string) =>
-        processCallJob(parseCallJob(job.data), { statusStore, admission, accounts: pbxConnections, drivers, logger, replayForMs: REPLAY_FOR_MS, plans, writes }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
+        processCallJob(parseCallJob(job.data), { statusStore, admission, accounts, drivers, logger, replayForMs: REPLAY_FOR_MS, plans, writes }, { token: token ?? randomUUID(), lockKey: `${calls.toKey(job.id ?? '')}:lock` }),
       {
         connection: createRedis(config, 'worker', logger),
         prefix: shards.queuePrefix(n),
@@ -124,7 +116,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     .add('close PBX connections', () => drivers.closeAll())
     .add('record what the calls reported last', () => writes.drain())
     .add('close the SMTP pool and SMS gateway connections', () => noAnswer.close())
-    .add('quit redis', () => Promise.all([redis.quit(), accountChanges.quit()]));
+    .add('quit redis', () => redis.quit());
   return { shutdown };
 }
 

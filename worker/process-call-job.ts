@@ -18,8 +18,7 @@ import type { PendingWrites } from './pending-writes.js';
 export interface CallJobDeps {
   statusStore: StatusStore;
   admission: AdmissionControl;
-  /** Where the account's PBX connection is read (the worker's PbxConnectionCache). */
-  accounts: Pick<AccountStore, 'loadPbx'>;
+  accounts: AccountStore;
   drivers: DriverCache;
   logger: Logger;
   now?: () => number;

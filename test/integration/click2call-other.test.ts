@@ -49,11 +49,11 @@ describe('click2call end to end with the other (HTTP) driver', function () {
     expect(doc.events.map((e: { event: string }) => e.event)).to.deep.equal(['queued', 'dispatching', 'accepted']);
   });
 
-  it('when the account moves its PBX connection, then the very next call goes to the new PBX (the worker\'s cached copy is dropped)', async () => {
+  it('when the account moves its PBX connection, then the very next call goes to the new PBX', async () => {
     const moved = await startHttpPbxDouble();
     try {
       const { accountId, apiKey: key } = await provision(relay, 'other', { url: `${pbx.url}/c2c?to={dial_second}&id={request_id}`, auth: { type: 'basic', username: 'relay', password: 'pbx-pass-1' } }, { default_pbx: 'other' });
-      // The first call has the worker read and keep the connection.
+      // The first call has the worker open a driver for the old connection.
       expect((await click2call(relay, { api_key: key, dial_first: '1001', dial_second: '5550161' })).state).to.equal('accepted');
       expect((await relay.admin('PUT', `/admin/v1/accounts/${accountId}/pbx/other`, { url: `${moved.url}/c2c?to={dial_second}&id={request_id}` })).status).to.equal(200);
       const answer = await click2call(relay, { api_key: key, dial_first: '1001', dial_second: '5550162' });
