@@ -96,6 +96,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   const auth = new ApiKeyAuth(accounts);
   const feed = new ChangeFeed(subscriber, statusStore.channel, accounts.channel, logger);
   feed.onAuthChange((change) => auth.onChange(change));
+  accounts.onLocalChange((change) => auth.onChange(change));
   await feed.start();
   // The PBX-test and webhook queues live in shard 0 (one hash slot on a Cluster).
   const prefix = shards.queuePrefix(0);

@@ -45,6 +45,7 @@ export type AuthChange = { type: 'key-revoked'; keyHash: string } | { type: 'acc
 /** The one module that knows how accounts, keys and PBX connections are stored. */
 export class AccountStore {
   readonly channel: string;
+  private readonly localListeners: ((change: AuthChange) => void)[] = [];
 
   constructor(
     private readonly redis: RedisClient,
@@ -53,6 +54,18 @@ export class AccountStore {
     private readonly shards: Shards = new Shards(prefix),
   ) {
     this.channel = `${prefix}:auth-changes`;
+  }
+
+  /**
+   * Hears this process's own changes as soon as they are stored, before the channel delivers them
+   * (on a Cluster the bus adds a hop): what an admin call changed holds for the next request here.
+   */
+  onLocalChange(listener: (change: AuthChange) => void): void {
+    this.localListeners.push(listener);
+  }
+
+  private announced(change: AuthChange): void {
+    for (const listener of this.localListeners) listener(change);
   }
 
   private accountKey(id: string) {
@@ -92,6 +105,7 @@ export class AccountStore {
     const next = { ...account, version: account.version + 1 };
     const change: AuthChange = { type: 'account-changed', accountId: account.id };
     await this.redis.multi().set(this.accountKey(account.id), JSON.stringify(next)).publish(this.channel, JSON.stringify(change)).exec();
+    this.announced(change);
     return next;
   }
 
@@ -131,6 +145,7 @@ export class AccountStore {
     const change: AuthChange = { type: 'key-revoked', keyHash: hash };
     // The lookup entry goes first: from then on the key opens nothing, whatever happens next.
     await this.redis.del(this.apiKeyKey(hash));
+    this.announced(change);
     await this.redis.publish(this.channel, JSON.stringify(change));
     await Promise.all([this.redis.hdel(this.keysKey(accountId), keyId), this.redis.hdel(this.keyUseKey(accountId), keyId)]);
     return true;
