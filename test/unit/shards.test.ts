@@ -1,5 +1,6 @@
 /** Where a call's keys live (SPEC §12): one hash tag per shard, the shard named by the account and request ids. */
 import { expect } from 'chai';
+import { randomId } from '../../shared/security/tokens.js';
 import { Shards } from '../../shared/shards.js';
 
 describe('shards', () => {
@@ -28,6 +29,17 @@ describe('shards', () => {
     }
     // Accounts spread over every shard.
     for (const count of counts) expect(count).to.be.greaterThan(60);
+  });
+
+  it('when many accounts are created, then their ids spread evenly over the shards (each within a point of its share)', () => {
+    const shards = new Shards('c2c', 3, true);
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 30_000; i++) {
+      const n = shards.ofAccount(shards.newAccountId(randomId('acct')));
+      counts[n] = (counts[n] ?? 0) + 1;
+    }
+    // One standard deviation is about 0.27 points here: a point either way is far outside chance.
+    for (const count of counts) expect(count / 30_000).to.be.within(1 / 3 - 0.01, 1 / 3 + 0.01);
   });
 
   it('when an id names no shard of this relay, then nothing is found for it; old account ids are shard 0', () => {
