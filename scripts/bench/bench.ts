@@ -11,7 +11,8 @@
  * - naive: the naive relay's full round trip and the relay's, both against the instant HTTP PBX
  *   (the relay through an `other` connection), the naive relay again at the end of the run;
  * - click2call, enqueue (wait=0), status: the relay against the AMI double;
- * - fixed: the relay at BENCH_FIXED_RATE req/s (default 1000), open loop, AMI double;
+ * - fixed: the relay at BENCH_FIXED_RATE req/s (default 1000), open loop, with the AMI double and
+ *   with the HTTP PBX, and the naive relay at the same rate;
  * - light: the relay and the naive relay at BENCH_LIGHT_RATE req/s (default 200), open loop,
  *   against the instant HTTP PBX;
  * - memory: Redis bytes per status document; scaling: 1–2 web × 1–2 worker processes;
@@ -312,7 +313,7 @@ async function main(): Promise<void> {
     const c2c = `http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100`;
     const c2cHttp = `${c2c}&pbx=other`;
     await sanity([c2c, c2cHttp], apiKey);
-    if (wanted('naive') || wanted('light')) {
+    if (wanted('naive') || wanted('light') || wanted('fixed')) {
       naive = await startNaiveRelay(redis.url, apiKey, httpPbxUrl);
       await sanity([naive.url], apiKey);
     }
@@ -354,7 +355,12 @@ async function main(): Promise<void> {
       await drain(redis.url);
       await record('status (GET /v1/status/{id})', 'status', { urls: [`http://127.0.0.1:${port}/`], paths }, relayAmi);
     }
-    if (wanted('fixed')) await record(`click2call at ${FIXED_RATE} req/s (AMI PBX)`, 'fixed', { urls: [c2c], headers, openLoopRate: FIXED_RATE }, relayAmi);
+    if (wanted('fixed')) {
+      await record(`click2call at ${FIXED_RATE} req/s (AMI PBX)`, 'fixed', { urls: [c2c], headers, openLoopRate: FIXED_RATE }, relayAmi);
+      // The same rate through the HTTP PBX, for the relay and the naive relay: whether the rate is within reach of a queue round trip on this machine at all.
+      await record(`click2call at ${FIXED_RATE} req/s (HTTP PBX)`, 'fixed', { urls: [c2cHttp], headers, openLoopRate: FIXED_RATE }, relayHttp);
+      if (naive) await record(`naive relay at ${FIXED_RATE} req/s (HTTP PBX)`, 'naive-fixed', { urls: [naive.url], headers, openLoopRate: FIXED_RATE }, naiveTarget(naive));
+    }
     if (naive && wanted('light')) {
       await record(`click2call at ${LIGHT_RATE} req/s (light load, HTTP PBX)`, 'light', { urls: [c2cHttp], headers, openLoopRate: LIGHT_RATE }, relayHttp);
       await record(`naive relay at ${LIGHT_RATE} req/s (light load, HTTP PBX)`, 'naive-light', { urls: [naive.url], headers, openLoopRate: LIGHT_RATE }, naiveTarget(naive));

@@ -12,7 +12,7 @@ export interface CpuPerRequest {
  * the light rate), a relay scenario the issue sets a floor for, or one of the cluster scenario's pair
  * (1 shard on one Redis, 3 shards on a cluster). Rows without a kind only report.
  */
-export type RowKind = 'express' | 'naive' | 'naive-light' | 'round-trip' | 'status' | 'fixed' | 'light' | 'one-shard' | 'cluster';
+export type RowKind = 'express' | 'naive' | 'naive-light' | 'naive-fixed' | 'round-trip' | 'status' | 'fixed' | 'light' | 'one-shard' | 'cluster';
 
 /** The `click2call` scenario's row: the full round trip on one Redis, one account, which the cluster row is also compared with. */
 export const ROUND_TRIP_AMI = 'click2call (full round trip, AMI PBX)';
@@ -49,7 +49,7 @@ export interface Report {
 }
 
 // Open-loop rows send a fixed rate: their req/s is the rate, so they compare by latency, not by ratio.
-const OPEN_LOOP: ReadonlySet<RowKind> = new Set(['fixed', 'light', 'naive-light']);
+const OPEN_LOOP: ReadonlySet<RowKind> = new Set(['fixed', 'light', 'naive-light', 'naive-fixed']);
 
 /** The floors of the performance issue (#16), by kind; the light-load one is relative to the naive relay's p99. */
 function floorOf(row: Row, naiveLightP99: number | undefined): string {
