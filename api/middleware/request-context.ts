@@ -1,17 +1,24 @@
 import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import querystring from 'node:querystring';
 import { API_KEY_PREFIX } from '../../shared/security/tokens.js';
 
 /** The API key from `X-Api-Key`, `Authorization: Bearer`, or the `api_key` field, in that order. */
-export function presentedApiKey(req: Request, fields: Record<string, unknown>): string | undefined {
-  const header = req.get('x-api-key');
+export function presentedApiKey(headers: IncomingHttpHeaders, fields: Record<string, unknown>): string | undefined {
+  const header = headerValue(headers, 'x-api-key');
   if (header) return header.trim();
-  const authorization = req.get('authorization');
+  const authorization = headerValue(headers, 'authorization');
   if (authorization && /^bearer\s+/i.test(authorization)) return authorization.replace(/^bearer\s+/i, '').trim();
   const field = fields.api_key;
   if (typeof field === 'string') return field;
   if (Array.isArray(field) && typeof field[0] === 'string') return field[0];
   return undefined;
+}
+
+/** A request header as one string, as Express's `req.get` reads it (Node keeps only `set-cookie` as an array). */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 const SECRET_PARAMETERS = new Set(['api_key', 'token']);

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /** Headers every response carries: no sniffing, no framing, no caching of answers that name calls. */
 const SECURITY_HEADERS = {
@@ -8,7 +9,6 @@ const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
-
 
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
@@ -21,21 +21,28 @@ const CORS_HEADERS = {
 const SECURITY = Object.entries(SECURITY_HEADERS);
 const CORS = Object.entries(CORS_HEADERS);
 
+/** The public API under /v1 answers CORS; saved endpoints answer it per endpoint (their allowed_origins: api/routes/clicktocall-routes.ts). */
+function isCorsPath(path: string): boolean {
+  return (path === '/v1' || path.startsWith('/v1/')) && !path.startsWith('/v1/clicktocall/');
+}
+
+/** Sets the headers every response carries, and CORS on the public API: for Express and for the hot lane (api/hot-lane.ts) alike. */
+export function setStandardHeaders(path: string, res: ServerResponse): void {
+  for (const [name, value] of SECURITY) res.setHeader(name, value);
+  if (isCorsPath(path)) for (const [name, value] of CORS) res.setHeader(name, value);
+}
+
 /**
  * The headers every response carries, and CORS for the public API under /v1: any page may call it
  * with fetch(); credentials are the API key, not cookies. Preflights end here with 204.
  */
 export function standardHeaders(req: Request, res: Response, next: NextFunction): void {
-  for (const [name, value] of SECURITY) res.setHeader(name, value);
   const path = req.path;
-  // Saved endpoints answer CORS per endpoint (their allowed_origins): api/routes/clicktocall-routes.ts.
-  if ((path === '/v1' || path.startsWith('/v1/')) && !path.startsWith('/v1/clicktocall/')) {
-    for (const [name, value] of CORS) res.setHeader(name, value);
-    if (req.method === 'OPTIONS') {
-      res.statusCode = 204;
-      res.end();
-      return;
-    }
+  setStandardHeaders(path, res);
+  if (req.method === 'OPTIONS' && isCorsPath(path)) {
+    res.statusCode = 204;
+    res.end();
+    return;
   }
   next();
 }

@@ -2,8 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../shared/errors.js';
 import type { BuildCall, Click2CallService } from '../click2call/click2call-service.js';
 import { linkPreviewReason } from '../link-preview/link-preview.js';
-import { presentedApiKey, redactUrl } from '../middleware/request-context.js';
-import { callFields, clientAddress, sendCallResult } from './call-http.js';
+import { requestFields } from '../middleware/request-context.js';
+import { answerCall, clientAddress } from './call-http.js';
 
 export const LINK_PREVIEW_MESSAGE = 'not dialed: link preview';
 
@@ -28,15 +28,7 @@ export function callRoutes(path: string, service: Click2CallService, build?: Bui
 
   const placeCall = async (req: Request, res: Response) => {
     if (linkPreviewReason(req.method, req.headers) !== undefined) refuseLinkPreview(res);
-    const fields = callFields(req);
-    const result = await service.handle({
-      fields,
-      apiKey: presentedApiKey(req, fields),
-      requestUrl: redactUrl(req.originalUrl),
-      httpMethod: req.method,
-      clientAddress: clientAddress(req),
-    }, build);
-    sendCallResult(res, result);
+    await answerCall(service, build, { method: req.method, url: req.originalUrl, headers: req.headers, fields: requestFields(req), clientAddress: clientAddress(req) }, res);
   };
 
   router

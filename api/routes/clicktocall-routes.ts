@@ -70,7 +70,7 @@ export function clickToCallRoutes(deps: ClickToCallRouteDeps): Router {
     const result = await deps.connect.handle({
       endpointId: req.params.id as string,
       fields,
-      apiKey: presentedApiKey(req, fields),
+      apiKey: presentedApiKey(req.headers, fields),
       origin: req.get('origin'),
       clientAddress: clientAddress(req),
       requestUrl: redactUrl(req.originalUrl),
