@@ -46,6 +46,9 @@ import { webhookRoutes } from './routes/webhook-routes.js';
 import { DeliveryLog } from '../shared/webhooks/delivery-log.js';
 import { WEBHOOK_QUEUE } from '../shared/webhooks/webhook-job.js';
 import { WebhookStore } from '../shared/webhooks/webhook-store.js';
+import { hotLane, type HotLaneDeps } from './hot-lane.js';
+import { HttpMetrics } from './http-metrics.js';
+import { StatusReads } from './status/status-reads.js';
 
 export interface WebHandle {
   httpPort: number;
@@ -68,10 +71,19 @@ function listen(server: http.Server | https.Server, port: number, host?: string)
   });
 }
 
-function serve(app: Express): http.Server {
-  const server = http.createServer(app);
+/** A server for `app`; with a hot lane, the lane answers what it takes and Express the rest. */
+function serve(app: Express, lane?: RequestListener): http.Server {
+  const server = http.createServer(lane ? inFrontOf(app, lane) : app);
   hardenServer(server);
   return server;
+}
+
+type RequestListener = ReturnType<typeof hotLane>;
+
+function inFrontOf(app: Express, lane: RequestListener): http.RequestListener {
+  return (req, res) => {
+    if (!lane(req, res)) app(req, res);
+  };
 }
 
 /** Slow clients cannot hold connections forever. */
@@ -161,10 +173,11 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   };
 
   let shuttingDown = false;
-  // The two hot routes come first: Express tries each router in turn.
+  const statusReads = new StatusReads({ statusStore, auth, tokenKey });
+  // The two hot routes come first: Express tries each router in turn (for what the hot lane leaves to it).
   const routers = [
     click2callRoutes(click2call),
-    statusRoutes({ statusStore, auth, feed, tokenKey }),
+    statusRoutes({ statusStore, auth, feed, tokenKey }, statusReads),
     callRoutes('/v1/clicktoagent', click2call, clickToAgent(dialogTech)),
     callRoutes('/v1/clicktofindme', click2call, clickToFindMe(dialogTech)),
     clickToCallRoutes({ connect, endpoints, tokenKey: connectTokenKey }),
@@ -207,7 +220,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   }
   const adminServer =
     config.adminPort !== undefined && operatorRouters.length > 0
-      ? serve(buildApp({ logger, registry: new Registry(), routers: operatorRouters, trustProxy: config.trustProxy, serverId: config.serverId }))
+      ? serve(buildApp({ logger, metrics: new HttpMetrics(new Registry()), routers: operatorRouters, trustProxy: config.trustProxy, serverId: config.serverId }))
       : undefined;
 
   // Listen once Redis is connected (a Cluster client first loads the slot map), or after a few
@@ -215,13 +228,16 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   await Promise.all([redis, queueRedis].map((client) => waitUntilReady(client, STARTUP_REDIS_WAIT_MS))).catch((err: unknown) =>
     logger.warn({ err: { message: (err as Error).message } }, 'listening before Redis is ready'),
   );
-  const app = buildApp({ logger, registry, routers, trustProxy: config.trustProxy, serverId: config.serverId });
-  const httpServer = serve(app);
+  const metrics = new HttpMetrics(registry);
+  const app = buildApp({ logger, metrics, routers, trustProxy: config.trustProxy, serverId: config.serverId });
+  // GET click2calls and JSON status reads skip Express (api/hot-lane.ts); the same answers, a quarter less CPU per call.
+  const lane = hotLane({ click2call, statusReads, metrics, trustProxy: app.get('trust proxy fn') as HotLaneDeps['trustProxy'], logger, serverId: config.serverId });
+  const httpServer = serve(app, lane);
   const httpPort = await listen(httpServer, config.port);
   let httpsServer: https.Server | undefined;
   let httpsPort: number | undefined;
   if (config.httpsPort !== undefined && config.tlsCertFile && config.tlsKeyFile) {
-    httpsServer = https.createServer({ cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }, app);
+    httpsServer = https.createServer({ cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }, inFrontOf(app, lane));
     hardenServer(httpsServer);
     httpsPort = await listen(httpsServer, config.httpsPort);
   }
