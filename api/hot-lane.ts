@@ -28,6 +28,8 @@ const STATUS_PREFIX = '/v1/status/';
 /** Which hot route a request is, or undefined when Express is to answer it. */
 export function laneRoute(method: string | undefined, url: string | undefined, headers: IncomingHttpHeaders): { route: 'click2call' | 'status'; path: string; query: string } | undefined {
   if (method !== 'GET' || url === undefined) return undefined;
+  // A GET with a body is read by Express's body parsers (its fields count): not the lane's.
+  if ((headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined) return undefined;
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
   const query = queryAt < 0 ? '' : url.slice(queryAt + 1);

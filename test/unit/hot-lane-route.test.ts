@@ -27,6 +27,8 @@ describe('the hot lane takes only what it answers exactly as Express would', () 
       ['GET', `/v1/status/${ID.replace('-', '%2D')}?token=abc`, {}],
       ['GET', '/v1/status/', {}],
       ['GET', '/healthz', {}],
+      ['GET', '/v1/click2call?dial_first=1001', { 'content-type': 'application/json', 'content-length': '40' }],
+      ['GET', '/v1/click2call?dial_first=1001', { 'transfer-encoding': 'chunked' }],
     ] as const;
     for (const [method, url, headers] of express) expect(laneRoute(method, url, headers), `${method} ${url}`).to.equal(undefined);
   });
