@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { faultLine, type FaultReport } from '../faults/fault-audit.js';
-import { itKeepsThePromises } from '../faults/fault-promises.js';
+import { itKeepsThePromises, itRecordsCallsLostWithTheWorker } from '../faults/fault-promises.js';
 import { eventually } from '../support/eventually.js';
 import { AccountLoads, auditAccounts } from './account-loads.js';
 import { ClusterRig } from './cluster-rig.js';
@@ -41,13 +41,5 @@ describe('fault cluster-worker-sigkill: when a worker is SIGKILLed on a 3-master
 
   itKeepsThePromises(() => report);
 
-  it('then a call the killed worker had sent, whose answer it never recorded, is dispatching with response.error', function () {
-    if (!report) this.skip();
-    const current = report;
-    const dishonest = inFlightAtKill
-      .map((id) => current.docs.get(id))
-      .filter((doc) => doc !== undefined && doc.state !== 'accepted' && !(doc.state === 'dispatching' && doc.response?.error));
-    const examples = dishonest.slice(0, 3).map((doc) => current.describe(doc?.request_id as string));
-    expect(dishonest.length, examples.join('\n')).to.equal(0);
-  });
+  itRecordsCallsLostWithTheWorker(() => report, () => inFlightAtKill);
 });

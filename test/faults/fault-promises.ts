@@ -29,3 +29,19 @@ export function itKeepsThePromises(report: () => FaultReport | undefined): void 
     });
   }
 }
+
+/**
+ * A worker killed with calls at the PBX: each call the PBX had received whose answer the worker never
+ * recorded must say its outcome is unknown (`dispatching` with `response.error`), never anything else.
+ */
+export function itRecordsCallsLostWithTheWorker(report: () => FaultReport | undefined, atPbxWhenKilled: () => string[]): void {
+  it('then a call the killed worker had sent, whose answer it never recorded, is dispatching with response.error', function () {
+    const current = report();
+    if (!current) this.skip();
+    const dishonest = atPbxWhenKilled()
+      .map((id) => current.docs.get(id))
+      .filter((doc) => doc !== undefined && doc.state !== 'accepted' && !(doc.state === 'dispatching' && doc.response?.error));
+    const examples = dishonest.slice(0, 3).map((doc) => current.describe(doc?.request_id as string));
+    expect(dishonest.length, examples.join('\n')).to.equal(0);
+  });
+}

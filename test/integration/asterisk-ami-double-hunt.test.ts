@@ -8,7 +8,7 @@ import type { AmiMessage } from '../../worker/pbx/asterisk/ami-codec.js';
 import type { AmiDouble } from '../doubles/ami/ami-double.js';
 import { type AmiDoubleOptions, FREEPBX_DIALPLAN, sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
 import type { RawAmiClient } from '../doubles/ami/raw-ami-client.js';
-import { callEvents, eventLabel, field, rawDoubleEachTest } from '../doubles/ami/raw-call-events.js';
+import { callEvents, eventLabel, field, rawDoubleEachTest, indexOfEvent } from '../doubles/ami/raw-call-events.js';
 import { eventually } from '../support/eventually.js';
 
 function options(overrides: AmiDoubleOptions = {}): AmiDoubleOptions {
@@ -69,11 +69,7 @@ describe('AMI double: leg 2 to the README hunt context (Click-to-FindMe phone_to
     client.send(ORIGINATE(id, numbers, place));
     return callEvents(client, id, channels, label);
   }
-  const at = (events: AmiMessage[], text: string) => {
-    const index = events.map(label).indexOf(text);
-    expect(index, `${text} in ${events.map(label).join(', ')}`).to.be.at.least(0);
-    return index;
-  };
+  const at = (events: AmiMessage[], text: string) => indexOfEvent(events, text, label);
   /** The hunt's dials: their caller is the hunt Local channel's `;2` half. */
   const huntDials = (events: AmiMessage[], event: string) => events.filter((m) => get(m, 'Event') === event && who(m).startsWith('H;2'));
   /** Leg 1's Dial (of the hunt): its caller is leg 1's `;1` half. */

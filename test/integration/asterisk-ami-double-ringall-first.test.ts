@@ -9,7 +9,7 @@ import type { AmiMessage } from '../../worker/pbx/asterisk/ami-codec.js';
 import type { AmiDouble } from '../doubles/ami/ami-double.js';
 import { type AmiDoubleOptions, FREEPBX_DIALPLAN, sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
 import type { RawAmiClient } from '../doubles/ami/raw-ami-client.js';
-import { callEvents, eventLabel, field, rawDoubleEachTest } from '../doubles/ami/raw-call-events.js';
+import { callEvents, eventLabel, field, rawDoubleEachTest, indexOfEvent } from '../doubles/ami/raw-call-events.js';
 
 function options(overrides: AmiDoubleOptions = {}): AmiDoubleOptions {
   return {
@@ -69,11 +69,7 @@ describe('AMI double: leg 1 to the README ring-all context (Click-to-FindMe list
     client.send(ORIGINATE(id, numbers, place));
     return callEvents(client, id, channels, label);
   }
-  const at = (events: AmiMessage[], text: string) => {
-    const index = events.map(label).indexOf(text);
-    expect(index, `${text} in ${events.map(label).join(', ')}`).to.be.at.least(0);
-    return index;
-  };
+  const at = (events: AmiMessage[], text: string) => indexOfEvent(events, text, label);
   /** DialBegin/DialEnd of the targets: their caller is leg 1's `;2` half. */
   const targetDials = (events: AmiMessage[], event: string, id: string) =>
     events.filter((m) => get(m, 'Event') === event && get(m, 'Uniqueid') === `${id}-2`);

@@ -9,7 +9,7 @@ import { type AmiMessage, headerValue } from '../../worker/pbx/asterisk/ami-code
 import type { AmiDouble } from '../doubles/ami/ami-double.js';
 import { type AmiDoubleOptions, sandboxAmiOptions } from '../doubles/ami/ami-double-options.js';
 import type { RawAmiClient } from '../doubles/ami/raw-ami-client.js';
-import { rawDoubleEachTest } from '../doubles/ami/raw-call-events.js';
+import { rawDoubleEachTest, indexOfEvent } from '../doubles/ami/raw-call-events.js';
 import { eventually } from '../support/eventually.js';
 
 function options(overrides: AmiDoubleOptions = {}): AmiDoubleOptions {
@@ -88,11 +88,7 @@ describe('AMI double: Dial with several targets (ring-all)', () => {
   const statusOf = (events: AmiMessage[]) => Object.fromEntries(dials(events, 'DialEnd').map((m) => [who(m, 'Dest'), get(m, 'DialStatus')]));
   const hangupsOf = (events: AmiMessage[], number: string) =>
     events.filter((m) => get(m, 'Event') === 'Hangup' && who(m).startsWith(`${number};`)).map((m) => `${who(m)} ${get(m, 'Cause')} ${get(m, 'Cause-txt')}`).sort();
-  const at = (events: AmiMessage[], text: string) => {
-    const index = events.map(label).indexOf(text);
-    expect(index, text).to.be.at.least(0);
-    return index;
-  };
+  const at = (events: AmiMessage[], text: string) => indexOfEvent(events, text, label);
 
   it('when the second target answers first, then it wins: the others get DialEnd CANCEL and hang up with cause 26, and only the winner is bridged', async () => {
     await start();

@@ -1,7 +1,6 @@
 import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { AccountStore } from '../../shared/accounts/account-store.js';
 import { CALL_QUEUE, type CallJob } from '../../shared/call-job.js';

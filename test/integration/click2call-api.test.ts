@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { CALL_QUEUE } from '../../shared/call-job.js';
 import { startWorker } from '../../worker/main.js';

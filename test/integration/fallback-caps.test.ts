@@ -1,6 +1,5 @@
 import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { Shards } from '../../shared/shards.js';
 import { DailyCaps, PER_RECIPIENT_DAILY_CAP } from '../../worker/fallbacks/daily-caps.js';
 import { freshPrefix, keysEverywhere, testRedis } from '../support/redis-url.js';

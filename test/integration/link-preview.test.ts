@@ -1,6 +1,5 @@
 import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { keysEverywhere, testRedis } from '../support/redis-url.js';
 import { provision, startRelay, type Relay } from '../support/relay.js';
 import { LINK_PREVIEW_AGENTS } from '../support/user-agents.js';

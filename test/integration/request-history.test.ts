@@ -3,7 +3,6 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Redis } from 'ioredis';
 import { StatusStore } from '../../shared/status/status-store.js';
 import { createQueued, markAccepted, markDispatching, markProgress } from '../../shared/status/status-document.js';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';

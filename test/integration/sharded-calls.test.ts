@@ -1,6 +1,5 @@
 /** Several call shards on one Redis (the layout a Cluster uses): calls, status reads and history find their shard. */
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { Shards } from '../../shared/shards.js';
 import { startHttpPbxDouble, type HttpPbxDouble } from '../doubles/http-pbx/http-pbx-double.js';
 import { click2call, provision, startRelay, statusOf, type Relay } from '../support/relay.js';

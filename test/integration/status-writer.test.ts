@@ -1,7 +1,6 @@
 /** The worker's status writer against a real Redis: which steps share a write, in which order. */
 import type { RedisClient } from '../../shared/redis.js';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { createQueued, markAccepted, markDispatching, markProgress } from '../../shared/status/status-document.js';
 import { AdmissionControl } from '../../shared/admission/admission.js';

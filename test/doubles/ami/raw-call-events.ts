@@ -2,6 +2,7 @@
  * What the raw-AMI double tests share: a double with a logged-in raw client for each test, a call's
  * events once it is over, and a readable label per event (`Hangup 1002;2 26`, `DialEnd H;2 BUSY`).
  */
+import { expect } from 'chai';
 import { type AmiMessage, headerValue } from '../../../worker/pbx/asterisk/ami-codec.js';
 import { eventually } from '../../support/eventually.js';
 import { type AmiDouble, startAmiDouble } from './ami-double.js';
@@ -20,6 +21,13 @@ export function eventLabel(m: AmiMessage, who: ChannelNamer): string {
   if (event === 'OriginateResponse') return `OriginateResponse ${field(m, 'Response')} ${field(m, 'Reason')}`;
   const detail = event === 'Hangup' ? ` ${field(m, 'Cause')}` : field(m, 'DialStatus') ? ` ${field(m, 'DialStatus')}` : '';
   return `${event} ${field(m, 'DestChannel') ? who(m, 'Dest') : who(m)}${detail}`;
+}
+
+/** Where the event labelled `text` is among `events`; a test fails, naming them all, when it is not there. */
+export function indexOfEvent(events: AmiMessage[], text: string, label: (m: AmiMessage) => string): number {
+  const index = events.map(label).indexOf(text);
+  expect(index, `${text} in ${events.map(label).join(', ')}`).to.be.at.least(0);
+  return index;
 }
 
 export interface RawDouble {
