@@ -1,5 +1,5 @@
 /**
- * HTTP Digest (MD5), which axios does not speak (Switchvox ≤ 6.5.x; HTTP PBXes with `auth.type: digest`):
+ * HTTP Digest (MD5), which Node's HTTP client does not speak (Switchvox ≤ 6.5.x; HTTP PBXes with `auth.type: digest`):
  * parse `WWW-Authenticate` and compute the `Authorization` answer (RFC 7616 with qop=auth, RFC 2069 form without qop).
  * Pure: the caller supplies the client nonce and the nonce count.
  */

@@ -1,16 +1,16 @@
 /**
- * The one HTTP client for PBXes (Switchvox and `other`): axios set up once, with keep-alive, the TLS
- * policy, no proxy (a PBX's access control allow-lists the relay's own address, and an ambient
- * HTTP_PROXY must not reroute calls), no redirects, a bounded answer, one deadline per request, the
- * address guard, and the one failure rule of pbx-http-failure.ts. Every status is returned for the
- * driver to judge; only transport failures (and, where asked, gateway errors) throw, always as AppError.
+ * The one HTTP client for PBXes (Switchvox and `other`): Node's own client over keep-alive agents
+ * with the TLS policy, no proxy (a PBX's access control allow-lists the relay's own address, and an
+ * ambient HTTP_PROXY must not reroute calls), no redirects, a bounded answer, one deadline per
+ * request, the address guard, and the one failure rule of pbx-http-failure.ts. Every status is
+ * returned for the driver to judge; only transport failures (and, where asked, gateway errors)
+ * throw, always as AppError.
  */
-import axios, { type AxiosInstance } from 'axios';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { AppError } from '../../../shared/errors.js';
 import { assertHostAllowed, type AddressPolicy } from './address-policy.js';
 import { FirstByteWatch } from './first-byte-watch.js';
+import { DeadlinePassed, exchange } from './http-exchange.js';
 import { createPbxAgent, type PbxTls } from './pbx-http-agent.js';
 import { callOutcomeUnknown, translateFailure, type PbxRequestPurpose } from './pbx-http-failure.js';
 
@@ -47,71 +47,47 @@ export interface PbxHttpResponse {
 
 const GATEWAY_ERRORS = new Set([502, 503, 504]);
 
+/** Sent unless the request names its own. */
+const DEFAULT_HEADERS: Readonly<Record<string, string>> = { 'User-Agent': 'c2c-relay', Accept: '*/*' };
+
 export class PbxHttpClient {
-  private readonly axios: AxiosInstance;
   private readonly agents: { 'http:': http.Agent; 'https:': http.Agent };
 
   constructor(private readonly options: PbxHttpClientOptions) {
     this.agents = { 'http:': createPbxAgent('http:', options.tls, options), 'https:': createPbxAgent('https:', options.tls, options) };
-    this.axios = axios.create({
-      httpAgent: this.agents['http:'],
-      httpsAgent: this.agents['https:'],
-      proxy: false,
-      maxRedirects: 0,
-      maxContentLength: options.maxResponseBytes,
-      // Read every status and the raw text ourselves, so HTML error pages never throw inside axios.
-      validateStatus: () => true,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-    });
   }
 
   async request(request: PbxHttpRequest): Promise<PbxHttpResponse> {
     const target = parseTarget(request.url);
     assertHostAllowed(target.hostname, this.options);
     const watch = new FirstByteWatch();
-    const deadline = new AbortController();
-    let timedOut = false;
-    // One wall-clock deadline for connect, send and answer alike.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      deadline.abort();
-    }, request.timeoutMs);
-    const nodeModule = target.protocol === 'https:' ? https : http;
     try {
-      const response = await this.axios.request<unknown>({
+      const response = await exchange(target, {
         method: request.method,
-        url: request.url,
-        headers: request.headers,
-        data: request.body,
-        signal: deadline.signal,
-        // Node's own request, so the socket it gets can be watched for the first byte written.
-        transport: {
-          request: (options: http.RequestOptions, onResponse: (res: http.IncomingMessage) => void) => {
-            const sent = nodeModule.request(options, onResponse);
-            watch.watch(sent);
-            return sent;
-          },
-        },
+        headers: withDefaults(request.headers),
+        body: request.body,
+        agent: this.agents[target.protocol as 'http:' | 'https:'],
+        maxResponseBytes: this.options.maxResponseBytes,
+        // One wall-clock deadline for connect, send and answer alike.
+        timeoutMs: request.timeoutMs,
+        onRequest: (sent) => watch.watch(sent),
       });
       if (request.purpose === 'call' && this.options.gatewayErrorsMayHaveForwarded && GATEWAY_ERRORS.has(response.status)) {
         const code = response.status === 504 ? 'pbx_timeout' : 'pbx_unreachable';
         throw callOutcomeUnknown(code, `A gateway in front of the PBX answered HTTP ${response.status}`);
       }
-      return { status: response.status, headers: flatHeaders(response.headers), body: typeof response.data === 'string' ? response.data : '' };
+      return { status: response.status, headers: flatHeaders(response.headers), body: response.body };
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw translateFailure(err, {
         purpose: request.purpose,
         firstByteWritten: watch.firstByteWritten,
-        timedOut,
+        timedOut: err instanceof DeadlinePassed,
         timeoutMs: request.timeoutMs,
         host: target.host,
         maxResponseBytes: this.options.maxResponseBytes,
         tls: { pinned: Boolean(this.options.tls.caPem), pinnable: this.options.pinnable },
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -119,6 +95,13 @@ export class PbxHttpClient {
     this.agents['http:'].destroy();
     this.agents['https:'].destroy();
   }
+}
+
+function withDefaults(headers: Record<string, string>): Record<string, string> {
+  const named = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  const merged = { ...headers };
+  for (const [name, value] of Object.entries(DEFAULT_HEADERS)) if (!named.has(name.toLowerCase())) merged[name] = value;
+  return merged;
 }
 
 /** Settings are checked when they are set; this only keeps a bad stored URL from throwing ERR_INVALID_URL (which carries the URL). */
@@ -135,7 +118,7 @@ function parseTarget(text: string): URL {
   return url;
 }
 
-function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
+function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || value === null) continue;

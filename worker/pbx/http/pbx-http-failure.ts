@@ -14,6 +14,7 @@
  */
 import { AppError } from '../../../shared/errors.js';
 import { asPrivateAddressRefusal } from './address-policy.js';
+import { AnswerTooLarge } from './http-exchange.js';
 
 export type PbxRequestPurpose = 'call' | 'lookup' | 'check';
 
@@ -61,7 +62,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The socket-level error, never the axios error: that one holds the request config (headers, body). */
+/** The socket-level error, without anything of the request (its headers or body may hold secrets). */
 function lowLevelCause(err: unknown): Error {
   const inner = (err as { cause?: unknown } | null)?.cause;
   if (inner instanceof Error) return inner;
@@ -70,8 +71,8 @@ function lowLevelCause(err: unknown): Error {
 
 function afterFirstByte(err: unknown, context: FailureContext): string {
   if (context.timedOut) return `The PBX did not answer within ${context.timeoutMs} ms`;
+  if (err instanceof AnswerTooLarge) return `The PBX's answer was larger than ${context.maxResponseBytes} bytes`;
   const message = errorMessage(err);
-  if (/maxContentLength/.test(message)) return `The PBX's answer was larger than ${context.maxResponseBytes} bytes`;
   if (/aborted/i.test(message)) return 'The PBX connection broke off in the middle of the answer';
   const code = errorCode(err);
   if (code.startsWith('HPE_')) return `The PBX's answer is not valid HTTP (${code})`;
