@@ -176,7 +176,8 @@ export class CallPlacement {
       log().error({ err }, 'call could not be queued');
       return { response: await this.cancelOrLater(requestId, caller.account.id, NOT_QUEUED) };
     }
-    this.deps.logger.info({ request_id: requestId, pbx, wait }, 'call queued');
+    // A call that goes well is logged once, by the worker with the PBX's verdict; refusals, limits and failures here.
+    this.deps.logger.debug({ request_id: requestId, pbx, wait }, 'call queued');
     if (!verdict) return { response: this.deps.answers.success(requestId, 'queued') };
     const change = await verdict.promise;
     if (change) return { response: this.deps.answers.fromChange(requestId, change) };
