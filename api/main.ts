@@ -12,7 +12,8 @@ import { CALL_QUEUE, PBX_TEST_QUEUE, type PbxTestJob } from '../shared/call-job.
 import type { Config } from '../shared/config.js';
 import { isEntryPoint, runProcess } from '../shared/process-entry.js';
 import { createRedis, waitUntilReady } from '../shared/redis.js';
-import { deriveKey, signStatusToken } from '../shared/security/tokens.js';
+import { deriveKey } from '../shared/security/tokens.js';
+import { StatusTokens } from '../shared/security/status-tokens.js';
 import { Shutdown } from '../shared/shutdown.js';
 import { Shards } from '../shared/shards.js';
 import { StatusStore } from '../shared/status/status-store.js';
@@ -126,13 +127,13 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     queue.on('error', (err) => logger.error({ err, shard: n }, 'queue error'));
     return queue;
   });
-  const tokenKey = deriveKey(config.masterKey, 'status-token');
+  const tokens = new StatusTokens(deriveKey(config.masterKey, 'status-token'));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
   const limiter = new RateLimiter(redis, config.redisPrefix, shards);
   // Read at each call: tests (and the dev command) learn the public base URL once the server listens.
-  const answers = new Answers(config.serverId, (id) => `${config.publicBaseUrl}/v1/status/${id}?token=${signStatusToken(tokenKey, id)}`);
+  const answers = new Answers(config.serverId, (id) => `${config.publicBaseUrl}/v1/status/${id}?token=${tokens.sign(id)}`);
   const placement = new CallPlacement({
     callbackHosts: webhooks,
     admission,
@@ -173,11 +174,11 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   };
 
   let shuttingDown = false;
-  const statusReads = new StatusReads({ statusStore, auth, tokenKey });
+  const statusReads = new StatusReads({ statusStore, auth, tokens });
   // The two hot routes come first: Express tries each router in turn (for what the hot lane leaves to it).
   const routers = [
     click2callRoutes(click2call),
-    statusRoutes({ statusStore, auth, feed, tokenKey }, statusReads),
+    statusRoutes({ statusStore, auth, feed, tokens }, statusReads),
     callRoutes('/v1/clicktoagent', click2call, clickToAgent(dialogTech)),
     callRoutes('/v1/clicktofindme', click2call, clickToFindMe(dialogTech)),
     clickToCallRoutes({ connect, endpoints, tokenKey: connectTokenKey }),

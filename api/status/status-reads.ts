@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { verifyStatusToken } from '../../shared/security/tokens.js';
+import type { StatusTokens } from '../../shared/security/status-tokens.js';
 import type { StatusStore } from '../../shared/status/status-store.js';
 import type { ApiKeyAuth } from '../auth/api-key-auth.js';
 import { headerValue, presentedApiKey } from '../middleware/request-context.js';
@@ -18,7 +18,7 @@ export const etagOf = (stored: RawStatus) => `"${stored.version}"`;
 export interface StatusReadDeps {
   statusStore: StatusStore;
   auth: ApiKeyAuth;
-  tokenKey: Buffer;
+  tokens: StatusTokens;
 }
 
 /**
@@ -32,7 +32,7 @@ export class StatusReads {
   /** The stored document, or undefined when it does not exist or the caller may not read it. */
   async readable(id: string, token: unknown, headers: IncomingHttpHeaders): Promise<RawStatus | undefined> {
     if (!REQUEST_ID.test(id)) return undefined;
-    const tokenOk = typeof token === 'string' && verifyStatusToken(this.deps.tokenKey, id, token);
+    const tokenOk = typeof token === 'string' && this.deps.tokens.verify(id, token);
     const stored = await this.deps.statusStore.getRaw(id);
     if (!stored) return undefined;
     if (tokenOk) return stored;

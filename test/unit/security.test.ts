@@ -8,9 +8,8 @@ import {
   hashApiKey,
   looksLikeApiKey,
   safeEqual,
-  signStatusToken,
-  verifyStatusToken,
 } from '../../shared/security/tokens.js';
+import { StatusTokens } from '../../shared/security/status-tokens.js';
 
 describe('security primitives', () => {
   const master = randomBytes(32);
@@ -39,13 +38,35 @@ describe('security primitives', () => {
     expect(hashApiKey(a)).to.equal(hashApiKey(a)).and.not.equal(hashApiKey(b));
   });
 
-  it('when a status token is checked, then it is bound to its request id', () => {
+  it('when a status token is checked, then it is bound to its request id and key, remembered or not', () => {
     const key = deriveKey(master, 'status-token');
-    const token = signStatusToken(key, 'id-1');
-    expect(verifyStatusToken(key, 'id-1', token)).to.equal(true);
-    expect(verifyStatusToken(key, 'id-2', token)).to.equal(false);
-    expect(verifyStatusToken(deriveKey(master, 'other'), 'id-1', token)).to.equal(false);
-    expect(verifyStatusToken(key, 'id-1', '')).to.equal(false);
+    const tokens = new StatusTokens(key);
+    const token = tokens.sign('id-1');
+    expect(token).to.match(/^[A-Za-z0-9_-]{32}$/);
+    // Fresh instances remember nothing: the same answers when the token is computed again.
+    for (const check of [tokens, new StatusTokens(key)]) {
+      expect(check.verify('id-1', token)).to.equal(true);
+      expect(check.verify('id-2', token)).to.equal(false);
+      expect(check.verify('id-1', '')).to.equal(false);
+      expect(check.verify('id-1', `${token.slice(0, 31)}${token.endsWith('A') ? 'B' : 'A'}`)).to.equal(false);
+    }
+    expect(new StatusTokens(deriveKey(master, 'other')).verify('id-1', token)).to.equal(false);
+    expect(new StatusTokens(key).sign('id-1')).to.equal(token);
+  });
+
+  it('when many status tokens are used, then only the most recent valid ones are remembered, and the oldest is still checked right', () => {
+    const key = deriveKey(master, 'status-token');
+    const roomy = new StatusTokens(key, 100);
+    const first = roomy.sign('id-1');
+    for (let i = 0; i < 50; i += 1) expect(roomy.verify(`wrong-${i}`, first)).to.equal(false);
+    expect(roomy.size).to.equal(1);
+    const small = new StatusTokens(key, 2);
+    small.sign('id-1');
+    small.sign('id-2');
+    small.sign('id-3');
+    expect(small.size).to.equal(2);
+    expect(small.verify('id-1', first)).to.equal(true);
+    expect(small.size).to.equal(2);
   });
 
   it('when strings are compared, then only identical ones are equal', () => {
