@@ -48,7 +48,7 @@ export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$PORT}
 export ALLOW_PRIVATE_PBX_ADDRESSES=true
 export ALLOW_PRIVATE_WEBHOOK_ADDRESSES=true
 export LOG_LEVEL=${LOG_LEVEL:-info}
-export NODE_OPTIONS=${NODE_OPTIONS:---max-semi-space-size=16}
+export NODE_OPTIONS=${NODE_OPTIONS:---max-semi-space-size=16 --max-old-space-size=256}
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 AMI_SANDBOX_PORT=${AMI_SANDBOX_PORT:-$(free_port)}
 export AMI_SANDBOX_PORT

@@ -20,10 +20,11 @@ export async function freePort(): Promise<number> {
 
 /**
  * The runtime flags every measured process gets, baseline included: the README's recommended
- * NODE_OPTIONS (a 16 MB young-generation semi-space; Node 22+ otherwise grows it to 64 MB on a
- * large machine, which costs RSS without making the relay faster). BENCH_NODE_OPTIONS replaces it.
+ * NODE_OPTIONS (a 16 MB young-generation semi-space, which Node 22+ otherwise grows to 64 MB on a
+ * large machine, and a 256 MB old generation, which V8 otherwise lets grow freely: both cost RSS
+ * without making the relay faster). BENCH_NODE_OPTIONS replaces them.
  */
-const RUNTIME_FLAGS = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=16';
+const RUNTIME_FLAGS = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=16 --max-old-space-size=256';
 
 /**
  * The Node binary of every process the bench starts (baselines, relay, doubles): BENCH_NODE, or the
