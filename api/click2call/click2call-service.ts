@@ -31,7 +31,6 @@ export interface Click2CallDeps {
   logger: Logger;
 }
 
-
 /**
  * Turns an entry point's fields into the call to place, for the authenticated caller; throws an
  * AppError (stored as a refusal) for what it refuses. Click2call's is `parseClick2Call`; SPEC §9's

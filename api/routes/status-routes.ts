@@ -42,11 +42,7 @@ export function statusRoutes(deps: StatusRouteDeps, reads: StatusReads = new Sta
     }
     // Negotiate only when the client can take HTML at all (browsers); API clients skip the parse.
     if (req.headers.accept?.includes('html') && req.accepts(['json', 'html']) === 'html') {
-      res.setHeader('ETag', etagOf(stored));
-      if (req.get('if-none-match') === etagOf(stored)) {
-        res.status(304).end();
-        return;
-      }
+      if (StatusReads.notModified(res, stored, req.headers)) return;
       // The page's own script long-polls this URL, so its policy allows that one script and same-origin fetches.
       res.setHeader('Content-Security-Policy', STATUS_PAGE_CSP);
       res.type('html').send(renderStatusPage(JSON.parse(stored.json) as StatusDocument, etagOf(stored)));

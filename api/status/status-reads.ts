@@ -53,14 +53,18 @@ export class StatusReads {
       sendJson(res, 404, NOT_FOUND_BODY);
       return;
     }
-    res.setHeader('ETag', etagOf(stored));
-    if (headerValue(headers, 'if-none-match') === etagOf(stored)) {
-      res.statusCode = 304;
-      res.end();
-      return;
-    }
+    if (StatusReads.notModified(res, stored, headers)) return;
     // The stored text is already the document: wrap it instead of parsing and re-serialising it.
     sendJson(res, 200, `{"c2c_status":${stored.json}}`);
+  }
+
+  /** Sets the document's ETag, and answers 304 (true) when the client already has this version. */
+  static notModified(res: ServerResponse, stored: RawStatus, headers: IncomingHttpHeaders): boolean {
+    res.setHeader('ETag', etagOf(stored));
+    if (headerValue(headers, 'if-none-match') !== etagOf(stored)) return false;
+    res.statusCode = 304;
+    res.end();
+    return true;
   }
 
   /** A plain JSON read, start to end (the hot lane's). */

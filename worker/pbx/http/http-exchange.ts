@@ -35,12 +35,14 @@ export function exchange(target: URL, request: ExchangeRequest): Promise<Exchang
     const client = target.protocol === 'https:' ? https : http;
     const headers = request.body === undefined ? request.headers : { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) };
     let settled = false;
-    const fail = (err: Error): void => {
+    /** Settles the exchange once: the first outcome wins, the deadline stops. */
+    const settle = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(err);
+      outcome();
     };
+    const fail = (err: Error): void => settle(() => reject(err));
     const sent = client.request(target, { method: request.method, headers, agent: request.agent }, (answer) => {
       const declared = Number(answer.headers['content-length']);
       if (declared > request.maxResponseBytes) {
@@ -58,12 +60,7 @@ export function exchange(target: URL, request: ExchangeRequest): Promise<Exchang
       answer.on('close', () => {
         if (!answer.complete) fail(new Error('aborted'));
       });
-      answer.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: Buffer.concat(chunks, size).toString('utf8') });
-      });
+      answer.on('end', () => settle(() => resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: Buffer.concat(chunks, size).toString('utf8') })));
     });
     /** Ends the exchange with this failure and drops the connection (whatever it still carries is unread). */
     const stop = (err: Error): void => {
