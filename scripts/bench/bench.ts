@@ -86,8 +86,9 @@ function cpuSnapshot(roles: CpuRoles): Record<string, number> {
  */
 async function measure(load: Load, roles: CpuRoles, redis?: Redis | Map<number, Redis>): Promise<Omit<Row, 'scenario' | 'webRss' | 'workerRss'>> {
   const nodes = redis instanceof Map ? [...redis] : redis ? [[0, redis] as const] : [];
-  await Promise.all(nodes.map(([, node]) => node.config('RESETSTAT')));
   if (WARMUP > 0) await run(load, WARMUP);
+  // Counted from here: the warm-up's commands would be charged to the measured requests.
+  await Promise.all(nodes.map(([, node]) => node.config('RESETSTAT')));
   const before = cpuSnapshot(roles);
   const result = await run(load, DURATION);
   const after = cpuSnapshot(roles);
