@@ -99,7 +99,7 @@ const STARTUP_REDIS_WAIT_MS = 5000;
 
 /** Composition root of the web process. */
 export async function startWeb(config: Config, logger: Logger): Promise<WebHandle> {
-  const redis = createRedis(config, 'api', logger, { enableAutoPipelining: true });
+  const redis = createRedis(config, 'api', logger);
   const subscriber = createRedis(config, 'subscriber', logger);
   const shards = new Shards(config.redisPrefix, config.queueShards, config.redisCluster);
   const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds, 0, shards);
@@ -113,9 +113,8 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   await feed.start();
   // The PBX-test and webhook queues live in shard 0 (one hash slot on a Cluster).
   const prefix = shards.queuePrefix(0);
-  // BullMQ gets a connection of its own. The queues only add jobs (no blocking reads), so their adds
-  // are auto-pipelined too: the jobs of one event-loop turn leave in one write.
-  const queueRedis = createRedis(config, 'api', logger, { enableAutoPipelining: true });
+  // BullMQ gets a connection of its own (the queues only add jobs).
+  const queueRedis = createRedis(config, 'api', logger);
   const queues = shards.all().map((n) => {
     const queue = new Queue(CALL_QUEUE, {
       connection: queueRedis,
@@ -174,11 +173,14 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
   };
 
   let shuttingDown = false;
-  const statusReads = new StatusReads({ statusStore, auth, tokens });
+  // Status reads have a connection of their own, auto-pipelined (shared/redis.ts): no call waits behind them.
+  const readRedis = createRedis(config, 'api', logger, { enableAutoPipelining: true });
+  const statusReadStore = new StatusStore(readRedis, config.redisPrefix, config.statusTtlSeconds, 0, shards);
+  const statusReads = new StatusReads({ statusStore: statusReadStore, auth, tokens });
   // The two hot routes come first: Express tries each router in turn (for what the hot lane leaves to it).
   const routers = [
     click2callRoutes(click2call),
-    statusRoutes({ statusStore, auth, feed, tokens }, statusReads),
+    statusRoutes({ statusStore: statusReadStore, auth, feed, tokens }, statusReads),
     callRoutes('/v1/clicktoagent', click2call, clickToAgent(dialogTech)),
     callRoutes('/v1/clicktofindme', click2call, clickToFindMe(dialogTech)),
     clickToCallRoutes({ connect, endpoints, tokenKey: connectTokenKey }),
@@ -226,7 +228,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
 
   // Listen once Redis is connected (a Cluster client first loads the slot map), or after a few
   // seconds anyway: with Redis down the API still answers (service_unavailable, readyz 503) and recovers by itself.
-  await Promise.all([redis, queueRedis].map((client) => waitUntilReady(client, STARTUP_REDIS_WAIT_MS))).catch((err: unknown) =>
+  await Promise.all([redis, queueRedis, readRedis].map((client) => waitUntilReady(client, STARTUP_REDIS_WAIT_MS))).catch((err: unknown) =>
     logger.warn({ err: { message: (err as Error).message } }, 'listening before Redis is ready'),
   );
   const metrics = new HttpMetrics(registry);
@@ -263,7 +265,7 @@ export async function startWeb(config: Config, logger: Logger): Promise<WebHandl
     )
     .add('close queues', () => Promise.all([...queues.map((queue) => queue.close()), testQueue?.close(), testEvents?.close(), webhookQueue?.close()]))
     .add('stop change feed', () => feed.close())
-    .add('quit redis', () => Promise.all([redis.quit(), queueRedis.quit(), subscriber.quit()]));
+    .add('quit redis', () => Promise.all([redis.quit(), queueRedis.quit(), readRedis.quit(), subscriber.quit()]));
   return { httpPort, httpsPort, adminPort, shutdown, app };
 }
 

@@ -6,9 +6,13 @@ import type { Logger } from 'pino';
  * - `api`: fails fast while Redis is down so the API can answer `service_unavailable` instead of hanging;
  * - `worker`: waits out restarts (BullMQ workers require `maxRetriesPerRequest: null`);
  * - `subscriber`: a dedicated connection for pub/sub, resubscribing after reconnects.
- * The status and account connections also pass `enableAutoPipelining`: commands issued in the same
- * tick by concurrent requests leave in one write, which cut Redis CPU per call by about a quarter
- * in the bench. BullMQ's own connections keep the defaults (its blocking reads must not be batched).
+ * Only the web's status reads pass `enableAutoPipelining` (many concurrent single GETs: one write
+ * per batch cuts Redis CPU per read to a quarter). Nothing on a call's path does: ioredis runs one
+ * auto-pipeline at a time per connection, so a command issued while one is in flight waits for all
+ * of its replies, and a call crosses five such waits (admission, queue add, claim, verdict). At 200
+ * calls/s that put the relay's p90 at 28 ms and its p99 at 64–67 ms; without it 18–20 and 38–43 ms,
+ * as the naive relay (BENCHMARKS.md). Without it ioredis still sends each command at once, without
+ * waiting for earlier replies. BullMQ's own connections keep the defaults.
  */
 export type RedisRole = 'api' | 'worker' | 'subscriber';
 

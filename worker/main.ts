@@ -31,7 +31,7 @@ const REPLAY_FOR_MS = 5 * 60_000;
 
 /** Composition root of the worker process: connections, BullMQ workers, PBX drivers. */
 export async function startWorker(config: Config, logger: Logger): Promise<WorkerHandle> {
-  const redis = createRedis(config, 'worker', logger, { enableAutoPipelining: true });
+  const redis = createRedis(config, 'worker', logger);
   // The worker waits Redis out: a status write or claim whose reply was lost is sent again (safely).
   const shards = new Shards(config.redisPrefix, config.queueShards, config.redisCluster);
   const statusStore = new StatusStore(redis, config.redisPrefix, config.statusTtlSeconds, REPLAY_FOR_MS, shards);

@@ -80,7 +80,7 @@ export class DeliveryLog {
     const ids = await this.redis.zrevrange(deliveryIndexKey(this.prefix, accountId), 0, limit - 1);
     if (ids.length === 0) return [];
     // One GET each, not MGET: each record is in its own Cluster slot (the client sends them to their
-    // nodes); on a single Redis the connection's auto-pipelining still makes it one round trip.
+    // nodes); on a single Redis they leave one after the other without waiting: one round trip.
     const records = await Promise.all(ids.map((id) => this.redis.get(deliveryKey(this.prefix, id))));
     return records.flatMap((json) => (json === null ? [] : [viewOf(JSON.parse(json) as DeliveryRecord)]));
   }
