@@ -1,7 +1,7 @@
 /**
  * A Redis command that failed with one of these may or may not have run: the connection broke
- * before its reply came back (with auto-pipelining ioredis aborts such commands instead of sending
- * them again), or the client gave up waiting.
+ * before its reply came back (ioredis aborts an auto-pipelined command instead of sending it
+ * again, and re-sends others after a reconnect), or the client gave up waiting.
  */
 export function isReplyLost(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';

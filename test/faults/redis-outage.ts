@@ -24,12 +24,13 @@ import { outcomeOf, type Load, type SentRequest } from './load.js';
  * - behind the cutting proxy, from when the proxy closes the relay's connections, at the kill
  *   (`upstreamDown`), not from when the busy test process would have noticed Redis's death.
  * The bound: the relay bounds each Redis command of the API at 1500 ms (`commandTimeout` of the
- * `api` connection, shared/redis.ts), and may need all of it: when the connection drops with an
- * auto-pipeline on the wire, ioredis keeps its commands to re-send after a reconnect, and runs one
- * auto-pipeline at a time, so every request arriving meanwhile waits until they time out; all are
- * then answered together (measured: the relay logged those failures at kill + 1505..1570 ms). So
- * 1500 ms, plus 500 ms for the relay's own scheduling and HTTP on this loaded machine: prompt, and
- * met by a correct relay every time. A relay that waits for Redis to come back, or for a request's
+ * `api` connection, shared/redis.ts), and may need all of it: a command on the wire when the
+ * connection drops is kept by ioredis to re-send after a reconnect, until it times out. A request
+ * arriving after the drop fails at once (the API has no offline queue): the probes' slowest answer
+ * was 149 ms once the call path stopped auto-pipelining (2026-12-02); before, ioredis ran one
+ * auto-pipeline at a time, so every request arriving meanwhile waited with the one on the wire
+ * (failures logged at kill + 1505..1570 ms). So 1500 ms, plus 500 ms for the relay's own
+ * scheduling and HTTP on this loaded machine: prompt, and met by a correct relay every time. A relay that waits for Redis to come back, or for a request's
  * `wait`, misses it: the load then gets no answers, which keeps Redis down the full 8 s (below).
  */
 export const DOWN_ANSWER_BOUND_MS = 2000;
