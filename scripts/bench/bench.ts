@@ -41,8 +41,16 @@ import { formatReport, ROUND_TRIP_AMI, type CpuPerRequest, type Row, type RowKin
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 1000);
-/** Seconds of the same load before each measured scenario, not measured: every system (baselines too) is measured with its code already optimised by the JIT. */
+/** Seconds of the same load before each measured scenario, not measured (its own code paths, the queue's state). */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+/**
+ * Seconds of load each system gets once, before its first measured scenario, so that every one is
+ * measured at its steady state. On Node 24 the relay's processes took about 30 s of load to reach
+ * it (three back-to-back 10 s runs after 3 s warm-ups: 853, 978, 1266 req/s, web CPU per call 0.58,
+ * 0.44, 0.32 ms), the naive relay's much less: a 3 s warm-up measured a small program warm against
+ * a large one still being optimised.
+ */
+const PROCESS_WARMUP = Number(process.env.BENCH_PROCESS_WARMUP ?? 30);
 /** Connections the open-loop generator may hold, like a proxy's limit; requests beyond wait (and their wait counts). */
 const OPEN_LOOP_SOCKETS = 256;
 /** A second fixed rate well below saturation: the latency a user sees when the relay has headroom. */
@@ -231,6 +239,16 @@ async function startNaiveRelay(redisUrl: string, apiKey: string, httpPbxUrl: str
   return { web, worker, url: `http://127.0.0.1:${port}/v1/click2call?dial_first=1001&dial_second=5550100` };
 }
 
+/** Each system's one warm-up (PROCESS_WARMUP), one after the other; nothing of it is measured. */
+async function warmUp(systems: { name: string; load: Load; seconds?: number; settle?: () => Promise<void> }[]): Promise<void> {
+  if (PROCESS_WARMUP <= 0) return;
+  for (const system of systems) {
+    log(`warming up ${system.name}`);
+    await run(system.load, system.seconds ?? PROCESS_WARMUP);
+    await system.settle?.();
+  }
+}
+
 /** Waits until a queue (the relay's by default) has no job waiting, active or delayed. */
 async function drain(redisUrl: string, name = CALL_QUEUE, prefix = queuePrefix('c2c')): Promise<void> {
   // skipMetasUpdate: this observer must not reset the queue settings the web process wrote.
@@ -318,6 +336,13 @@ async function main(): Promise<void> {
       naive = await startNaiveRelay(redis.url, apiKey, httpPbxUrl);
       await sanity([naive.url], apiKey);
     }
+    await warmUp([
+      { name: 'bare Express', load: { urls: [`http://127.0.0.1:${baselinePort}/`] } },
+      // The relay's two PBX paths share the web and most of the worker: a third of the time on AMI.
+      { name: 'the relay (HTTP PBX)', load: { urls: [c2cHttp], headers }, seconds: (PROCESS_WARMUP * 2) / 3, settle: () => drain(redis.url) },
+      { name: 'the relay (AMI PBX)', load: { urls: [c2c], headers }, seconds: PROCESS_WARMUP / 3, settle: () => drain(redis.url) },
+      ...(naive ? [{ name: 'the naive relay', load: { urls: [naive.url], headers }, settle: () => drain(redis.url, 'naive-calls', 'bull') }] : []),
+    ]);
     const stats = new Redis(redis.url);
     const pids = (children: Child[]) => children.map((child) => child.process.pid ?? -1);
     const common = { redis: () => [redis.pid], load: () => [process.pid] };
