@@ -43,7 +43,8 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
 }
 
 export async function stop(child: Child): Promise<void> {
-  if (child.process.exitCode !== null) return;
+  // Already gone: by itself (exitCode) or by a signal (signalCode), when 'exit' will not come again.
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.process.once('exit', () => resolve());
     child.process.kill('SIGTERM');
