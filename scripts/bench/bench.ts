@@ -337,7 +337,7 @@ async function main(): Promise<void> {
       await sanity([naive.url], apiKey);
     }
     await warmUp([
-      { name: 'bare Express', load: { urls: [`http://127.0.0.1:${baselinePort}/`] } },
+      ...(wanted('baseline') ? [{ name: 'bare Express', load: { urls: [`http://127.0.0.1:${baselinePort}/`] } }] : []),
       // The relay's two PBX paths share the web and most of the worker: a third of the time on AMI.
       { name: 'the relay (HTTP PBX)', load: { urls: [c2cHttp], headers }, seconds: (PROCESS_WARMUP * 2) / 3, settle: () => drain(redis.url) },
       { name: 'the relay (AMI PBX)', load: { urls: [c2c], headers }, seconds: PROCESS_WARMUP / 3, settle: () => drain(redis.url) },
