@@ -15,7 +15,11 @@ async function serve(answer: (req: http.IncomingMessage, res: http.ServerRespons
   return {
     url: `http://127.0.0.1:${port}/v1/click2call?api_key=k&dial_first=1`,
     seen,
-    close: () => new Promise((resolve) => server.close(() => resolve())).then(() => server.closeAllConnections()),
+    close: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      return closed;
+    },
   };
 }
 
