@@ -10,16 +10,22 @@ const SECURITY_HEADERS = {
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
+/** What every answer of the public API tells a browser: any page may read it, and these headers. */
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'ETag, Retry-After',
+};
+
+/** What only a preflight's answer needs (browsers read these nowhere else): 180 bytes less on every other answer. */
+const PREFLIGHT_HEADERS = {
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
   'Access-Control-Allow-Headers': 'Content-Type, X-Api-Key, Authorization, Idempotency-Key, If-None-Match',
-  'Access-Control-Expose-Headers': 'ETag, Retry-After',
   'Access-Control-Max-Age': '600',
 };
 
 const SECURITY = Object.entries(SECURITY_HEADERS);
 const CORS = Object.entries(CORS_HEADERS);
+const PREFLIGHT = Object.entries(PREFLIGHT_HEADERS);
 
 /** The public API under /v1 answers CORS; saved endpoints answer it per endpoint (their allowed_origins: api/routes/clicktocall-routes.ts). */
 function isCorsPath(path: string): boolean {
@@ -40,6 +46,7 @@ export function standardHeaders(req: Request, res: Response, next: NextFunction)
   const path = req.path;
   setStandardHeaders(path, res);
   if (req.method === 'OPTIONS' && isCorsPath(path)) {
+    for (const [name, value] of PREFLIGHT) res.setHeader(name, value);
     res.statusCode = 204;
     res.end();
     return;

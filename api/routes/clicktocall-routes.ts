@@ -28,10 +28,13 @@ async function corsFor(req: Request, res: Response, endpoints: EndpointStore): P
   const endpoint = await endpoints.find(req.params.id as string);
   if (!endpoint || !(endpoint.allowed_origins ?? []).includes(origin)) return false;
   res.setHeader('Access-Control-Allow-Origin', origin);
-  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Api-Key, Authorization, Idempotency-Key');
   res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
-  res.setHeader('Access-Control-Max-Age', '600');
+  // What only a preflight's answer needs.
+  if (req.method === 'OPTIONS') {
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Api-Key, Authorization, Idempotency-Key');
+    res.setHeader('Access-Control-Max-Age', '600');
+  }
   return true;
 }
 

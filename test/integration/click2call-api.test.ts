@@ -140,11 +140,20 @@ describe('the public API', function () {
     expect(await head.text()).to.equal('');
   });
 
-  it('when a page calls the API from another origin, then CORS allows it', async () => {
+  it('when a page calls the API from another origin, then CORS allows it, and only the preflight carries what a preflight needs', async () => {
     const preflight = await fetch(`${relay.base}/v1/click2call`, { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } });
     expect(preflight.status).to.equal(204);
     expect(preflight.headers.get('access-control-allow-origin')).to.equal('*');
     expect(preflight.headers.get('access-control-allow-headers')).to.contain('X-Api-Key');
+    expect(preflight.headers.get('access-control-allow-methods')).to.contain('POST');
+    expect(preflight.headers.get('access-control-max-age')).to.equal('600');
+    // The call itself (the hot lane's GET, and Express's POST): readable from any page, without the preflight's headers.
+    for (const init of [{ method: 'GET' }, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }]) {
+      const answer = await fetch(`${relay.base}/v1/click2call`, { ...init, headers: { ...init.headers, origin: 'https://shop.example' } });
+      expect(answer.headers.get('access-control-allow-origin'), init.method).to.equal('*');
+      expect(answer.headers.get('access-control-expose-headers'), init.method).to.contain('Retry-After');
+      for (const name of ['access-control-allow-methods', 'access-control-allow-headers', 'access-control-max-age']) expect(answer.headers.get(name), `${init.method} ${name}`).to.equal(null);
+    }
   });
 
   it('when health is asked, then healthz and readyz are ok and metrics are Prometheus text', async () => {

@@ -179,9 +179,12 @@ describe('saved click-to-call endpoints', function () {
       const preflight = await fetch(`${relay.base}/v1/clicktocall/${id}/connect`, { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } });
       expect(preflight.status).to.equal(204);
       expect(preflight.headers.get('access-control-allow-origin')).to.equal('https://shop.example');
+      expect(preflight.headers.get('access-control-allow-methods')).to.contain('POST');
       const allowed = await connect(id, { contact: '5551237', token: await tokenFor(id) }, { headers: { origin: 'https://shop.example' } });
       expect(allowed.body.status, JSON.stringify(allowed.body.errors)).to.equal('success');
       expect(allowed.headers.get('access-control-allow-origin')).to.equal('https://shop.example');
+      // A preflight's own headers go with the preflight only.
+      expect(allowed.headers.get('access-control-allow-methods')).to.equal(null);
     });
 
     it('when connects come through two API instances, then the throttle holds across both', async () => {
