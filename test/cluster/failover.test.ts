@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ANSWER_WITHIN_MS } from '../../api/calls/call-placement.js';
 import { faultLine, type FaultReport } from '../faults/fault-audit.js';
 import { itKeepsThePromises } from '../faults/fault-promises.js';
 import { DownProbes } from '../faults/down-probes.js';
@@ -115,7 +116,11 @@ describe('fault cluster-failover: when the master of a shard is killed (-9) unde
 
     const sent = loads.sent();
     // While the slot had no master: until the replica said master (or, had it never, until the cluster healed).
-    const outage: Outage = { killedAt, restartedAt: promotedAt ?? healedAt, probes: victimProbed };
+    // Unlike a single Redis, a Cluster client keeps a command for a node whose connection is still
+    // opening (the new master's), so a request that arrived up to the API's whole answer budget
+    // before the replica took over may rightly be admitted once it has: that budget, plus the 500 ms
+    // of scheduling allowed for a single Redis.
+    const outage: Outage = { killedAt, restartedAt: promotedAt ?? healedAt, probes: victimProbed, takenUpAfterMs: ANSWER_WITHIN_MS + 500 };
     const onVictim = sent.filter(({ account }) => shardOf.get(account) === VICTIM_SHARD).map(({ request }) => request);
     down = countDown(onVictim, outage);
     failures = downFailures(onVictim, outage);

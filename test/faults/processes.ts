@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -144,6 +144,35 @@ export async function reservePort(): Promise<number> {
 
 export type Role = keyof typeof ENTRY;
 
+/**
+ * Resolves once `marker` appears in the log file after `from`, read every 25 ms. The relay's logger
+ * writes in blocks of 4 KB and more (shared/logger.ts): the line can be anywhere in a long read, so
+ * each read is searched whole, with just enough of the previous one's tail for a line split between two.
+ */
+async function readyLine(child: ChildProcess, logFile: string, from: number, marker: string, name: string): Promise<void> {
+  const exited = new Promise<never>((_, fail) => child.once('exit', (code, signal) => fail(new Error(`${name} exited (${code ?? signal}) before it was ready; see ${logFile}`))));
+  exited.catch(() => undefined);
+  const file = await open(logFile, 'r');
+  try {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    let position = from;
+    let tail = '';
+    const buffer = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
+      position += bytesRead;
+      const text = tail + buffer.toString('latin1', 0, bytesRead);
+      if (text.includes(marker)) return;
+      tail = text.slice(-marker.length);
+      if (bytesRead === buffer.length) continue;
+      if (Date.now() > deadline) throw new Error(`${name} not ready after ${START_TIMEOUT_MS} ms; see ${logFile}`);
+      await Promise.race([exited, new Promise((resolveLater) => setTimeout(resolveLater, 25))]);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
 export class RelayProcess {
   private constructor(
     readonly name: string,
@@ -151,44 +180,32 @@ export class RelayProcess {
     readonly logFile: string,
   ) {}
 
-  /** Starts one process with exactly `env` (plus PATH and HOME) and waits for its ready log line. */
+  /**
+   * Starts one process with exactly `env` (plus PATH and HOME) and waits for its ready log line.
+   * The process writes its log straight into its file: had it written into a pipe read by this
+   * (busy) test process, a full pipe would stall it, since the relay's logger writes synchronously
+   * and sleeps 100 ms on each EAGAIN (sonic-boom). That stalled the web processes for seconds while
+   * the cluster failover scenario's load kept this process busy, and was timed as the relay's own.
+   */
   static async start(role: Role, name: string, env: Record<string, string>, logDir: string): Promise<RelayProcess> {
     const logFile = join(logDir, `${name}.log`);
-    const log = createWriteStream(logFile, { flags: 'a' });
-    const child = track(
-      spawn(process.execPath, ['--import', 'tsx', ENTRY[role]], {
-        cwd: REPO,
-        // FAULTS_RELAY_NODE_OPTIONS: for whoever investigates a failure (e.g. `--import` of a tracing module).
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.FAULTS_RELAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.FAULTS_RELAY_NODE_OPTIONS } : {}), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    const marker = `"msg":"${READY[role]}"`;
+    const log = openSync(logFile, 'a');
+    const logStart = fstatSync(log).size;
+    let child: ChildProcess;
     try {
-      await new Promise<void>((ready, fail) => {
-        // The relay's logger writes in blocks of 4 KB and more (shared/logger.ts), and one read of the
-        // pipe may hold several: the ready line can be anywhere in a long chunk. So each chunk is
-        // searched whole, with just enough of the previous one's tail for a line split between two.
-        let tail = '';
-        const timer = setTimeout(() => fail(new Error(`${name} not ready after ${START_TIMEOUT_MS} ms; see ${logFile}`)), START_TIMEOUT_MS);
-        const onData = (chunk: Buffer) => {
-          const text = tail + chunk.toString('latin1');
-          if (text.includes(marker)) {
-            clearTimeout(timer);
-            child.stdout?.off('data', onData);
-            ready();
-            return;
-          }
-          tail = text.slice(-marker.length);
-        };
-        child.stdout?.on('data', onData);
-        child.once('exit', (code, signal) => {
-          clearTimeout(timer);
-          fail(new Error(`${name} exited (${code ?? signal}) before it was ready; see ${logFile}`));
-        });
-      });
+      child = track(
+        spawn(process.execPath, ['--import', 'tsx', ENTRY[role]], {
+          cwd: REPO,
+          // FAULTS_RELAY_NODE_OPTIONS: for whoever investigates a failure (e.g. `--import` of a tracing module).
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.FAULTS_RELAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.FAULTS_RELAY_NODE_OPTIONS } : {}), ...env },
+          stdio: ['ignore', log, log],
+        }),
+      );
+    } finally {
+      closeSync(log);
+    }
+    try {
+      await readyLine(child, logFile, logStart, `"msg":"${READY[role]}"`, name);
     } catch (err) {
       // A process that never became ready is not left running (it would outlive its scenario's Redis).
       if (child.exitCode === null && child.signalCode === null) {

@@ -51,6 +51,8 @@ export interface Outage {
   restartedAt: number;
   /** The quiet client's requests, sent from the kill until the restart. */
   probes: SentRequest[];
+  /** How long before `restartedAt` a request may still be taken up once Redis is back (see `metRedisBack`); 500 ms unless set. */
+  takenUpAfterMs?: number;
 }
 
 export interface DownCounts {
@@ -102,11 +104,12 @@ const latency = (r: SentRequest) => (r.answeredAt ?? Date.now()) - sentTime(r);
 /**
  * A request written in the outage's last moments that the relay took up only once Redis was back
  * (its own scheduling): answered `success` after the restart. Neither its answer nor its time is
- * held to the outage's. Only for the last 500 ms: a relay that held requests until Redis came back
- * would hold those sent earlier too, and they must be `service_unavailable` within the bound.
+ * held to the outage's. Only for the last 500 ms (`takenUpAfterMs`): a relay that held requests
+ * until Redis came back would hold those sent earlier too, and they must be `service_unavailable`
+ * within the bound.
  */
 function metRedisBack(r: SentRequest, outage: Outage): boolean {
-  return outcomeOf(r) === 'success' && (r.answeredAt ?? 0) > outage.restartedAt && sentTime(r) > outage.restartedAt - 500;
+  return outcomeOf(r) === 'success' && (r.answeredAt ?? 0) > outage.restartedAt && sentTime(r) > outage.restartedAt - (outage.takenUpAfterMs ?? 500);
 }
 
 function honest(r: SentRequest, outage: Outage): boolean {
