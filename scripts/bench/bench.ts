@@ -35,7 +35,7 @@ import { join } from 'node:path';
 import { CALL_QUEUE, queuePrefix } from '../../shared/call-job.js';
 import { clusterScenario } from './cluster-scenario.js';
 import { openLoop } from './open-loop.js';
-import { BENCH_NODE, cpuMs, freePort, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
+import { BENCH_NODE, cpuMs, freePort, machineShares, machineTicks, peakRssMb, spawnNode, stop, waitForHttp, type Child } from './processes.js';
 import { formatReport, ROUND_TRIP_AMI, type CpuPerRequest, type Row, type RowKind } from './report.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -98,7 +98,9 @@ async function measure(load: Load, roles: CpuRoles, redis?: Redis | Map<number, 
   // Counted from here: the warm-up's commands would be charged to the measured requests.
   await Promise.all(nodes.map(([, node]) => node.config('RESETSTAT')));
   const before = cpuSnapshot(roles);
+  const machineBefore = machineTicks();
   const result = await run(load, DURATION);
+  const machine = machineShares(machineBefore, machineTicks());
   const after = cpuSnapshot(roles);
   const requests = Math.max(1, result.rps * DURATION);
   const cpu = Object.fromEntries(Object.keys(roles).map((role) => [role, ((after[role] ?? 0) - (before[role] ?? 0)) / requests])) as unknown as CpuPerRequest;
@@ -108,7 +110,7 @@ async function measure(load: Load, roles: CpuRoles, redis?: Redis | Map<number, 
   const perRequest = Object.fromEntries(Object.entries(redisCalls).map(([name, calls]) => [name, calls / requests]));
   const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
   const masters = redis instanceof Map ? { masters: Object.fromEntries(perNode.map(([port, counts]) => [String(port), total(counts)])) } : {};
-  return { ...result, cpu, ...(redis ? { redisCommands: perRequest } : {}), ...masters };
+  return { ...result, cpu, ...(machine ? { machine } : {}), ...(redis ? { redisCommands: perRequest } : {}), ...masters };
 }
 
 /** `INFO commandstats` as calls per command (EVALSHA, HSET, …). */

@@ -91,3 +91,39 @@ export function cpuMs(pid: number | undefined): number {
     return 0;
   }
 }
+
+/** The whole machine's CPU time so far, in ticks of all cores: busy, idle (iowait included) and stolen by the hypervisor. */
+export interface MachineTicks {
+  busy: number;
+  idle: number;
+  steal: number;
+}
+
+/** Pure: `/proc/stat`'s first line as MachineTicks (guest time is already inside user time), or undefined when it is not there. */
+export function parseMachineTicks(stat: string): MachineTicks | undefined {
+  const match = /^cpu\s+(.*)$/m.exec(stat);
+  if (!match) return undefined;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = (match[1] ?? '').trim().split(/\s+/).map(Number);
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+}
+
+/** The machine's ticks now; undefined where there is no /proc/stat. */
+export function machineTicks(): MachineTicks | undefined {
+  try {
+    return parseMachineTicks(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pure: how the machine's cores spent a measured interval, in per cent: busy, and stolen by the
+ * hypervisor (a neighbour's load, which drifts the ratios of a run). Undefined without both readings.
+ */
+export function machineShares(before: MachineTicks | undefined, after: MachineTicks | undefined): { busy: number; steal: number } | undefined {
+  if (!before || !after) return undefined;
+  const busy = after.busy - before.busy;
+  const steal = after.steal - before.steal;
+  const total = busy + steal + after.idle - before.idle;
+  return total > 0 ? { busy: (100 * busy) / total, steal: (100 * steal) / total } : undefined;
+}

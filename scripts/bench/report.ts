@@ -29,6 +29,8 @@ export interface Row {
   webRss: number;
   workerRss: number;
   cpu: CpuPerRequest;
+  /** How busy the machine's cores were during the measured run, and how much of them the hypervisor took (per cent of all cores). */
+  machine?: { busy: number; steal: number };
   /** Redis commands executed per request (including those inside Lua scripts), by command. */
   redisCommands?: Record<string, number>;
   /** On a cluster: the commands each master ran during the load (all of them, not per request), by port. */
@@ -74,6 +76,7 @@ function meanRps(rows: Row[], kind: RowKind): { rps: number; runs: number } | un
 }
 
 const ms = (value: number) => (value > 0 ? value.toFixed(2) : '');
+const percent = (value: number | undefined) => (value === undefined ? '' : `${value.toFixed(value < 10 ? 1 : 0)} %`);
 
 /** Pure: the markdown tables `npm run bench` prints. */
 export function formatReport(report: Report): string {
@@ -97,13 +100,14 @@ export function formatReport(report: Report): string {
         `| ${row.scenario} | ${Math.round(row.rps)} | ${ratio(row, naive)} | ${ratio(row, express)} | ${floorOf(row, naiveLightP99)} | ${row.p50} | ${row.p90} | ${row.p99} | ${row.errors} | ${row.webRss || ''} | ${row.workerRss || ''} |`,
     ),
     '',
-    'CPU time per request, ms (where the two cores go; "load" is the load generator):',
+    'CPU time per request, ms (where the two cores go; "load" is the load generator), and how busy the cores were',
+    '(a run whose cores are near 100 % busy is CPU-bound: its req/s follows the total; steal is what the hypervisor took):',
     '',
-    '| scenario | web | worker | redis | pbx | load | total |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| scenario | web | worker | redis | pbx | load | total | cores busy | steal |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...report.rows.map((row) => {
       const { web, worker, redis, pbx, load } = row.cpu;
-      return `| ${row.scenario} | ${ms(web)} | ${ms(worker)} | ${ms(redis)} | ${ms(pbx)} | ${ms(load)} | ${ms(web + worker + redis + pbx + load)} |`;
+      return `| ${row.scenario} | ${ms(web)} | ${ms(worker)} | ${ms(redis)} | ${ms(pbx)} | ${ms(load)} | ${ms(web + worker + redis + pbx + load)} | ${percent(row.machine?.busy)} | ${percent(row.machine?.steal)} |`;
     }),
     '',
     'Redis commands per request (commands run inside Lua scripts included):',

@@ -29,6 +29,13 @@ describe('bench report', () => {
     expect(text).to.contain('1994 bytes (floor ≤ 2048)');
   });
 
+  it('when the machine was read around a run, then its cores\' busy and stolen shares follow the CPU per request; without a reading the cells stay empty', () => {
+    const text = report([{ ...row('click2call (full round trip, HTTP PBX)', 1200, 'round-trip'), machine: { busy: 82.4, steal: 1.94 } }, row('naive relay (full round trip, HTTP PBX)', 1000, 'naive')]);
+    expect(text).to.contain('| scenario | web | worker | redis | pbx | load | total | cores busy | steal |');
+    expect(text).to.contain('| click2call (full round trip, HTTP PBX) | 0.50 | 0.25 | 0.13 | 0.13 |  | 1.00 | 82 % | 1.9 % |');
+    expect(text).to.contain('| naive relay (full round trip, HTTP PBX) | 0.50 | 0.25 | 0.13 | 0.13 |  | 1.00 |  |  |');
+  });
+
   it('when the light-load rows ran, then they compare by latency: no ratio, and the relay p99 floor is the naive p99 + 2 ms', () => {
     const text = report([
       row('naive relay (full round trip, HTTP PBX)', 1000, 'naive'),
