@@ -192,3 +192,25 @@ describe('AMI double calls (as the live transcripts)', () => {
     }
   });
 });
+
+describe('AMI double without records (the benchmark PBX)', () => {
+  it('when keepRecords is false, then a call plays out as before but nothing it received is kept', async () => {
+    const double = await startAmiDouble(options({ keepRecords: false }));
+    const client = await connectRaw(double.port);
+    try {
+      await client.login('relay', 'relaysecret', 'call');
+      client.send(ORIGINATE('2001', '5550100'));
+      await eventually(() => {
+        const events = client.messages().filter((m) => headerValue(m, 'Linkedid') === LEG1 || headerValue(m, 'ActionID') === 't1');
+        return events.some((m) => headerValue(m, 'Event') === 'OriginateResponse') && events.filter((m) => headerValue(m, 'Event') === 'Hangup').length === 4;
+      });
+      expect(double.originates()).to.deep.equal([]);
+      expect(double.calls()).to.deep.equal([]);
+      expect(double.actions()).to.deep.equal([]);
+      expect(double.received().join('')).to.equal('');
+    } finally {
+      client.close();
+      await double.close();
+    }
+  });
+});

@@ -112,6 +112,12 @@ export interface AmiDoubleOptions {
   /** Unauthenticated sessions are closed after this long (default 30000 ms). */
   authTimeoutMs?: number;
   extensions?: Record<string, DoubleExtension>;
+  /**
+   * Keep what was received (every byte, action, Originate and call) for `received()`, `actions()`,
+   * `originates()` and `calls()`: default true. False for long runs that never read them (the
+   * benchmark's PBX), whose memory would otherwise grow with every call until GC slows the double.
+   */
+  keepRecords?: boolean;
   /** Extra AstDB entries, keyed `Family/Key`. */
   astdb?: Record<string, string>;
   /** Global dialplan variables readable with Getvar. */

@@ -75,6 +75,7 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
   const calls: ReceivedCall[] = [];
   const actions: ReceivedAction[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const keep = options.keepRecords !== false;
   let logins = 0;
   let uniqueSeq = 0;
   let channelSeq = 0x10;
@@ -114,10 +115,10 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
     nextUniqueid: () => `${prefix}${epoch}.${uniqueSeq++}`,
     nextSuffix: () => (channelSeq++).toString(16).padStart(8, '0'),
     recordAction(session, headers) {
-      actions.push({ sessionId: session.id, headers });
+      if (keep) actions.push({ sessionId: session.id, headers });
     },
     recordCall(call) {
-      calls.push(call);
+      if (keep) calls.push(call);
       return call;
     },
     callEnded(call) {
@@ -130,7 +131,9 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
     ...sessionHandlers,
     ...lookupHandlers,
     ...queueHandlers,
-    originate: originateHandler((originate) => originates.push(originate)),
+    originate: originateHandler((originate) => {
+      if (keep) originates.push(originate);
+    }),
   };
   const countingLogin = handlers.login;
   if (countingLogin) {

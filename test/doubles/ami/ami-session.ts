@@ -189,7 +189,7 @@ export class AmiSession {
   }
 
   private onData(chunk: Buffer): void {
-    this.received.push(chunk);
+    if (this.core.options.keepRecords !== false) this.received.push(chunk);
     this.queue.push(...this.parser.feed(chunk));
     void this.pump();
   }
