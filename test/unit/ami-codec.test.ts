@@ -76,6 +76,27 @@ describe('ami-codec AmiStreamParser', () => {
     expect(headerValue(messages[0]!, 'message')).to.equal('Originate successfully queued');
   });
 
+  it('when a header is asked for in another case, then the first header of that name in any case answers, and a missing one is undefined', () => {
+    const message = { headers: [['Event', 'Hangup'], ['uniqueid', 'first'], ['Uniqueid', 'second'], ['Cause', '16']] as [string, string][] };
+    expect(headerValue(message, 'event')).to.equal('Hangup');
+    expect(headerValue(message, 'EVENT')).to.equal('Hangup');
+    expect(headerValue(message, 'Uniqueid')).to.equal('first');
+    expect(headerValue(message, 'Linkedid')).to.equal(undefined);
+    expect(headerValue(message, 'Caus')).to.equal(undefined);
+  });
+
+  it('when values have leading blanks or trailing line feeds, then they are cut off and everything between is kept', () => {
+    const parser = new AmiStreamParser();
+    const [message] = parser.feed('Asterisk Call Manager/11.0.0\r\nEvent: \t Hangup\r\nCause-txt:  a  b \n\n\r\nEmpty: \r\nBare:x\r\nOdd: \n \n\r\n\r\n');
+    expect(message?.headers).to.deep.equal([
+      ['Event', 'Hangup'],
+      ['Cause-txt', 'a  b '],
+      ['Empty', ''],
+      ['Bare', 'x'],
+      ['Odd', '\n '],
+    ]);
+  });
+
   it('when a chunk boundary falls inside CRLF or a UTF-8 character, then nothing is lost', () => {
     const parser = new AmiStreamParser();
     const bytes = Buffer.from('Event: X\r\nName: Zoë\r\n\r\n', 'utf8');

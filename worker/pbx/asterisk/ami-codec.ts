@@ -62,9 +62,17 @@ export function encodeAction(headers: readonly AmiHeader[]): string {
 
 /** First value of a header, names compared case-insensitively. */
 export function headerValue(message: AmiMessage, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of message.headers) if (key.toLowerCase() === wanted) return value;
+  for (const [key, value] of message.headers) if (sameName(key, name)) return value;
   return undefined;
+}
+
+/**
+ * Header names compared case-insensitively, lowering case only for names of the same length: the
+ * worker looks up several headers of every event, and lowering each name of each event for each
+ * lookup was a tenth of its AMI work with the garbage it left.
+ */
+function sameName(key: string, name: string): boolean {
+  return key === name || (key.length === name.length && key.toLowerCase() === name.toLowerCase());
 }
 
 /** A plain object view of headers; a repeated key becomes an array of its values in order. */
@@ -150,11 +158,19 @@ export class AmiStreamParser {
       if (this.current.length >= this.maxHeaders) throw new AmiProtocolError(`more than ${this.maxHeaders} headers in one message`);
       this.currentSize += line.length;
       if (this.currentSize > this.maxBuffered) throw new AmiProtocolError('message too long');
-      const value = line.slice(colon + 1).replace(/^[ \t]+/, '').replace(/\n+$/, '');
-      this.current.push([line.slice(0, colon), value]);
+      this.current.push([line.slice(0, colon), valueAfter(line, colon)]);
     }
     this.buffer = this.buffer.slice(start);
     if (this.currentSize + this.buffer.length > this.maxBuffered) throw new AmiProtocolError('line too long');
     return messages;
   }
+}
+
+/** A header line's value: after the colon, without the blanks that lead it or line feeds that end it. */
+function valueAfter(line: string, colon: number): string {
+  let from = colon + 1;
+  while (from < line.length && (line.charCodeAt(from) === 32 || line.charCodeAt(from) === 9)) from++;
+  let to = line.length;
+  while (to > from && line.charCodeAt(to - 1) === 10) to--;
+  return line.slice(from, to);
 }
