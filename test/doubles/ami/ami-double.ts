@@ -75,7 +75,6 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
   const calls: ReceivedCall[] = [];
   const actions: ReceivedAction[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const keep = options.keepRecords !== false;
   let logins = 0;
   let uniqueSeq = 0;
   let channelSeq = 0x10;
@@ -92,6 +91,7 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
     queues,
     phones: new PhoneDevices(queues),
     answering: true,
+    keepRecords: options.keepRecords !== false,
     output: { ...options.output },
     broadcast(headers, eventClass) {
       const text = formatMessage(headers);
@@ -115,10 +115,10 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
     nextUniqueid: () => `${prefix}${epoch}.${uniqueSeq++}`,
     nextSuffix: () => (channelSeq++).toString(16).padStart(8, '0'),
     recordAction(session, headers) {
-      if (keep) actions.push({ sessionId: session.id, headers });
+      if (core.keepRecords) actions.push({ sessionId: session.id, headers });
     },
     recordCall(call) {
-      if (keep) calls.push(call);
+      if (core.keepRecords) calls.push(call);
       return call;
     },
     callEnded(call) {
@@ -132,7 +132,7 @@ export async function startAmiDouble(options: AmiDoubleOptions = {}): Promise<Am
     ...lookupHandlers,
     ...queueHandlers,
     originate: originateHandler((originate) => {
-      if (keep) originates.push(originate);
+      if (core.keepRecords) originates.push(originate);
     }),
   };
   const countingLogin = handlers.login;

@@ -23,6 +23,8 @@ export interface DoubleCore {
   queues: QueueModel;
   phones: PhoneDevices;
   answering: boolean;
+  /** Whether what was received is kept for the test to read (`AmiDoubleOptions.keepRecords`, default true). */
+  keepRecords: boolean;
   output: OutputHooks;
   broadcast(headers: Header[], eventClass: string): void;
   /** Broadcasts a burst of call events, shuffled within the limits of event-order.ts when asked. */
@@ -189,7 +191,7 @@ export class AmiSession {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.core.options.keepRecords !== false) this.received.push(chunk);
+    if (this.core.keepRecords) this.received.push(chunk);
     this.queue.push(...this.parser.feed(chunk));
     void this.pump();
   }
